@@ -1,0 +1,180 @@
+// f32-attention-decode-dot: attention for a few query rows (decoding: one new token
+// against a cache), one row at a time, keys read straight from K with dot products.
+//
+// Same semantics and parameter block as f32-attention-flash. For one row there is no
+// query block to amortise a transposed copy of Q over, and the work is bound by reading
+// K and V once; so per key block of ≤ BK keys:
+//   s_j = scale · q·k_j                      SIMD dot products over Dk, 4 keys at a time
+//   softcap, dense mask (keys past the row limit are never read)
+//   m' = max(m, max s); α = e^(m − m'); p_j = e^(s_j − m'); l ← α·l + Σ p
+//   acc ← α·acc + Σ_j p_j·v_j                SIMD over Dv; a key with p_j = 0 is skipped,
+//                                            so a masked key's NaN value never leaks
+// out = acc / l (a fully masked row gives zeros, lse −∞).
+// Scratch: BK scores + Dv accumulators.
+// ref: Milakov & Gimelshein, arXiv:1805.02867 (online softmax).
+import {
+  P_HQ, P_HKV, P_LQ, P_DK, P_DV, P_Q, P_K, P_V, P_OUT, P_SCALE, P_SOFTCAP,
+  P_MASK_KIND, P_LSE, P_SCRATCH, P_BLOCK_K, MASK_NONE, pI32, pPtr, pF32,
+} from "../params";
+import { keyLength, rowLimit, maskRow, maskKeyStrideBytes, applyMaskRow } from "./attention-mask";
+import { expf_rr2p6, expf4_rr2p6, expConst } from "./f32-exp-rr2-p6";
+import { f32SoftcapTanh } from "./f32-softcap-tanh";
+import { madd } from "./f32x4-madd";
+
+@inline function pad8(n: i32): i32 { return (n + 7) & ~7; }
+
+export function decodeScratchBytes(dv: i32, bk: i32): usize {
+  return (<usize>bk + <usize>pad8(dv)) * 4 + 16;
+}
+
+// s[jj] = scale · q·k_{j0+jj} for jj < nk.
+export function dotScores(q: usize, k: usize, ks: usize, dk: i32, nk: i32, scale: f32, s: usize): void {
+  let jj = 0;
+  if (ASC_FEATURE_SIMD) {
+    const d4 = dk & ~3;
+    for (; jj + 4 <= nk; jj += 4) {
+      const k0 = k + <usize>jj * ks, k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks;
+      let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+      for (let d = 0; d < d4; d += 4) {
+        const o = <usize>d << 2;
+        const vq = v128.load(q + o);
+        a0 = madd(vq, v128.load(k0 + o), a0);
+        a1 = madd(vq, v128.load(k1 + o), a1);
+        a2 = madd(vq, v128.load(k2 + o), a2);
+        a3 = madd(vq, v128.load(k3 + o), a3);
+      }
+      // Transpose-and-add: lane t of the result is the horizontal sum of a_t.
+      const t0 = f32x4.add(i32x4.shuffle(a0, a1, 0, 4, 1, 5), i32x4.shuffle(a0, a1, 2, 6, 3, 7));
+      const t1 = f32x4.add(i32x4.shuffle(a2, a3, 0, 4, 1, 5), i32x4.shuffle(a2, a3, 2, 6, 3, 7));
+      let r = f32x4.add(i64x2.shuffle(t0, t1, 0, 2), i64x2.shuffle(t0, t1, 1, 3));
+      for (let d = d4; d < dk; d++) {
+        const x = load<f32>(q + (<usize>d << 2));
+        const o = <usize>d << 2;
+        let tail = f32x4.splat(x * load<f32>(k0 + o));
+        tail = f32x4.replace_lane(tail, 1, x * load<f32>(k1 + o));
+        tail = f32x4.replace_lane(tail, 2, x * load<f32>(k2 + o));
+        tail = f32x4.replace_lane(tail, 3, x * load<f32>(k3 + o));
+        r = f32x4.add(r, tail);
+      }
+      v128.store(s + (<usize>jj << 2), f32x4.mul(r, f32x4.splat(scale)));
+    }
+  }
+  for (; jj < nk; jj++) {
+    const kr = k + <usize>jj * ks;
+    let a: f32 = 0;
+    for (let d = 0; d < dk; d++) a += load<f32>(q + (<usize>d << 2)) * load<f32>(kr + (<usize>d << 2));
+    store<f32>(s + (<usize>jj << 2), a * scale);
+  }
+}
+
+// acc[0..n) += p · v (n a multiple of 8 when SIMD; the padding lanes hold junk).
+@inline function axpy(acc: usize, v: usize, pj: f32, n: i32): void {
+  if (ASC_FEATURE_SIMD) {
+    const vp = f32x4.splat(pj);
+    for (let x = 0; x < n; x += 4) {
+      const o = <usize>x << 2;
+      v128.store(acc + o, madd(vp, v128.load(v + o), v128.load(acc + o)));
+    }
+  } else {
+    for (let x = 0; x < n; x++) {
+      const o = <usize>x << 2;
+      store<f32>(acc + o, load<f32>(acc + o) + pj * load<f32>(v + o));
+    }
+  }
+}
+
+export function f32AttentionDecodeDot(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32): void {
+  const hq = pI32(p, P_HQ), hkv = pI32(p, P_HKV), lq = pI32(p, P_LQ);
+  const dk = pI32(p, P_DK), dv = pI32(p, P_DV);
+  const group = hq / hkv;
+  const bk = pI32(p, P_BLOCK_K);
+  const nv = ASC_FEATURE_SIMD ? pad8(dv) : dv;
+  const scale = pF32(p, P_SCALE), softcap = pF32(p, P_SOFTCAP);
+  const maskKind = pI32(p, P_MASK_KIND);
+  const mks = maskKind == MASK_NONE ? <usize>0 : maskKeyStrideBytes(p);
+  const lseBase = pPtr(p, P_LSE);
+  const ninf = -Infinity as f32;
+  if (q1 > lq) q1 = lq;
+  const sc = (pPtr(p, P_SCRATCH) + 15) & ~15;
+  const acc = sc + (<usize>bk << 2);
+
+  for (let bh = bh0; bh < bh1; bh++) {
+    const b = bh / hq, h = bh % hq, hk = h / group;
+    const qh = pPtr(p, P_Q) + (<usize>(b * pI32(p, P_Q + 1) + h * pI32(p, P_Q + 2)) << 2);
+    const kh = pPtr(p, P_K) + (<usize>(b * pI32(p, P_K + 1) + hk * pI32(p, P_K + 2)) << 2);
+    const vh = pPtr(p, P_V) + (<usize>(b * pI32(p, P_V + 1) + hk * pI32(p, P_V + 2)) << 2);
+    const oh = pPtr(p, P_OUT) + (<usize>(b * pI32(p, P_OUT + 1) + h * pI32(p, P_OUT + 2)) << 2);
+    const qs = <usize>pI32(p, P_Q + 3) << 2, ks = <usize>pI32(p, P_K + 3) << 2;
+    const vs = <usize>pI32(p, P_V + 3) << 2, os = <usize>pI32(p, P_OUT + 3) << 2;
+    const kl = keyLength(p, b);
+
+    for (let i = q0; i < q1; i++) {
+      const qrow = qh + <usize>i * qs;
+      const hi = rowLimit(p, b, i, kl);
+      const mrow = maskKind == MASK_NONE ? <usize>0 : maskRow(p, b, h, i);
+      let m = ninf, l: f32 = 0;
+      memory.fill(acc, 0, <usize>nv << 2);
+      for (let j0 = 0; j0 < hi; j0 += bk) {
+        const nk = min(bk, hi - j0);
+        dotScores(qrow, kh + <usize>j0 * ks, ks, dk, nk, scale, sc);
+        if (softcap != 0) f32SoftcapTanh(sc, nk, softcap);
+        if (maskKind != MASK_NONE) applyMaskRow(maskKind, sc, nk, mrow, j0, mks);
+        let bmax = ninf;
+        for (let jj = 0; jj < nk; jj++) {
+          const s = load<f32>(sc + (<usize>jj << 2));
+          if (s > bmax) bmax = s; // skips NaN; e^(NaN − m) below still makes the row NaN
+        }
+        const mNew = m > bmax ? m : bmax;
+        const mSafe: f32 = mNew == ninf ? 0 : mNew;
+        const a = expf_rr2p6(m - mSafe);
+        if (a != 1) {
+          for (let x = 0; x < nv; x++) {
+            const o = <usize>x << 2;
+            store<f32>(acc + o, load<f32>(acc + o) * a);
+          }
+        }
+        // p_j = e^(s_j − m'), l += Σ p_j
+        let sum: f32 = 0;
+        let jj = 0;
+        if (ASC_FEATURE_SIMD) {
+          const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
+          const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
+          const e8 = expConst(8), one = expConst(9), e10 = expConst(10), e11 = expConst(11);
+          const vm = f32x4.splat(mSafe);
+          let vsum = f32x4.splat(0);
+          for (; jj + 4 <= nk; jj += 4) {
+            const o = sc + (<usize>jj << 2);
+            const e = expf4_rr2p6(f32x4.sub(v128.load(o), vm), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11);
+            v128.store(o, e);
+            vsum = f32x4.add(vsum, e);
+          }
+          sum = (f32x4.extract_lane(vsum, 0) + f32x4.extract_lane(vsum, 1)) +
+                (f32x4.extract_lane(vsum, 2) + f32x4.extract_lane(vsum, 3));
+        }
+        for (; jj < nk; jj++) {
+          const o = sc + (<usize>jj << 2);
+          const e = expf_rr2p6(load<f32>(o) - mSafe);
+          store<f32>(o, e);
+          sum += e;
+        }
+        l = l * a + sum;
+        m = mNew;
+        // acc += Σ p_j v_j, skipping exact zeros (masked keys).
+        for (jj = 0; jj < nk; jj++) {
+          const pj = load<f32>(sc + (<usize>jj << 2));
+          if (pj != 0) axpy(acc, vh + <usize>(j0 + jj) * vs, pj, nv);
+        }
+      }
+      const dst = oh + <usize>i * os;
+      if (l == 0) {
+        memory.fill(dst, 0, <usize>dv << 2);
+      } else {
+        const inv: f32 = 1.0 / l;
+        for (let x = 0; x < dv; x++) store<f32>(dst + (<usize>x << 2), load<f32>(acc + (<usize>x << 2)) * inv);
+      }
+      if (lseBase != 0) {
+        store<f32>(lseBase + (<usize>(bh * lq + i) << 2), l == 0 ? ninf : m + <f32>Math.log(<f64>l));
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+// Compile-time choice of the C (+)= A·B microkernel for this build: the 4×8 SIMD tile
+// (with or without the zero guard) or the scalar loop. Same contract for all three:
+// see f32-gemm-nn-4x8-simd.ts.
+import { f32GemmNn4x8Simd } from "./f32-gemm-nn-4x8-simd";
+import { f32GemmNn4x8ZeroguardSimd } from "./f32-gemm-nn-4x8-zeroguard-simd";
+import { f32GemmNnScalar } from "./f32-gemm-nn-scalar";
+
+@inline export function gemmNn(
+  m: i32, n: i32, k: i32,
+  a: usize, aRowStride: usize, aColStride: usize,
+  b: usize, ldb: usize,
+  c: usize, ldc: usize,
+  accumulate: bool, zeroGuard: bool,
+): void {
+  if (ASC_FEATURE_SIMD) {
+    if (zeroGuard) f32GemmNn4x8ZeroguardSimd(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc);
+    else f32GemmNn4x8Simd(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, accumulate);
+  } else {
+    f32GemmNnScalar(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, accumulate, zeroGuard);
+  }
+}

@@ -1,0 +1,207 @@
+// The wasm side of a call: lays a Plan out in linear memory (one arena, reused by every
+// call and grown when a call needs more), writes the parameter block that
+// assembly/params.ts reads, runs the kernels over all (batch, head) pairs, and copies
+// the results out. Views on the memory are re-created after every growth (growing
+// detaches the old ArrayBuffer; writes through a stale view would be lost).
+import type { Plan } from "./plan.js";
+import type { AttentionResult } from "./types.js";
+import { tuning } from "./tuning.js";
+
+/** The exports of build/*.wasm (assembly/index.ts). */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  buildKind(): number;
+  heapBase(): number;
+  paramSlots(): number;
+  attentionScratchBytes(dk: number, dv: number, blockQ: number, blockK: number): number;
+  attentionFlash(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
+  attentionDecode(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
+  attentionScores(p: number, bh0: number, bh1: number): void;
+  softmaxRows(p: number, rows: number, n: number, ld: number): void;
+  softcap(p: number, n: number, cap: number): void;
+  expInPlace(p: number, n: number): void;
+  gemm(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, ldb: number, c: number, ldc: number, acc: boolean): void;
+  copyRows(dst: number, dsb: number, dsh: number, dsl: number, src: number, ssb: number, ssh: number, ssl: number, nb: number, nh: number, nl: number, d: number): void;
+}
+
+// Parameter block slots (assembly/params.ts).
+const P_B = 0, P_HQ = 1, P_HKV = 2, P_LQ = 3, P_LKV = 4, P_DK = 5, P_DV = 6;
+const P_Q = 7, P_K = 11, P_V = 15, P_OUT = 19, P_SCALE = 23, P_SOFTCAP = 24, P_CAUSAL = 25;
+const P_CAUSAL_OFFSETS = 26, P_KEY_LENGTHS = 27, P_MASK_KIND = 28, P_MASK = 29, P_LSE = 34;
+const P_SCRATCH = 35, P_BLOCK_Q = 36, P_BLOCK_K = 37, P_SCORES = 38, P_SCORES_MODE = 39;
+const P_COUNT = 40;
+
+/** Wasm32 linear memory: 65536 pages of 64 KiB. */
+export const WASM_MAX_BYTES = 2 ** 32;
+const PAGE = 65536;
+/** Bytes past each input the kernels may read (the 8-wide P·V tile over-reads V rows). */
+const SLACK = 32;
+
+const BUILD_NAMES = ["scalar", "simd", "relaxed-simd"] as const;
+export type WasmBuild = (typeof BUILD_NAMES)[number];
+
+function bytesString(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${n} bytes`;
+}
+
+/** Bump allocation over the arena for the duration of one call. */
+class Layout {
+  top: number;
+  readonly parts: string[] = [];
+  constructor(base: number) { this.top = base; }
+  take(name: string, bytes: number, slack = 0): number {
+    const at = Math.ceil(this.top / 64) * 64;
+    this.top = at + bytes + slack;
+    if (bytes > 0) this.parts.push(`${name} ${bytesString(bytes)}`);
+    return at;
+  }
+}
+
+export class WasmEngine {
+  readonly exports: KernelExports;
+  readonly build: WasmBuild;
+  private readonly base: number;
+  private f32!: Float32Array;
+  private i32!: Int32Array;
+  private u8!: Uint8Array;
+  private buffer: ArrayBuffer | null = null;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.exports = instance.exports as unknown as KernelExports;
+    const kind = this.exports.buildKind();
+    this.build = BUILD_NAMES[kind]!;
+    if (this.exports.paramSlots() !== P_COUNT) {
+      throw new Error(`wasm-attention: the module's parameter block has ${this.exports.paramSlots()} slots, this wrapper expects ${P_COUNT}: module and wrapper come from different versions`);
+    }
+    this.base = this.exports.heapBase();
+    this.views();
+  }
+
+  /** Current views; re-created when the memory has grown (its buffer was replaced). */
+  private views(): void {
+    const buf = this.exports.memory.buffer as ArrayBuffer;
+    if (buf === this.buffer) return;
+    this.buffer = buf;
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u8 = new Uint8Array(buf);
+  }
+
+  /** Bytes of linear memory right now. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Makes the memory at least `end` bytes long, or throws a RangeError saying what was asked for. */
+  ensure(fn: string, end: number, parts: readonly string[]): void {
+    const have = this.exports.memory.buffer.byteLength;
+    if (end > have) {
+      const detail = parts.length ? ` (${parts.join(", ")})` : "";
+      if (end > WASM_MAX_BYTES) {
+        throw new RangeError(`${fn}: this call needs ${bytesString(end)} of wasm memory${detail}; wasm32 memory holds at most 4 GiB`);
+      }
+      try {
+        this.exports.memory.grow(Math.ceil((end - have) / PAGE));
+      } catch (e) {
+        throw new RangeError(`${fn}: could not grow wasm memory to ${bytesString(end)}${detail}: ${(e as Error).message}`);
+      }
+    }
+    this.views();
+  }
+
+  /** Lays out the plan (without touching memory) and returns the addresses. */
+  private layout(plan: Plan, withWeights: boolean) {
+    const { B, Hq, Lq, Lkv, Dk, Dv } = plan;
+    const L = new Layout(this.base);
+    const params = L.take("parameters", P_COUNT * 4);
+    const q = L.take("q", plan.q.length * 4);
+    const k = L.take("k", plan.k.length * 4);
+    const v = L.take("v", plan.v.length * 4, SLACK);
+    const mask = plan.mask ? L.take("mask", plan.mask.data.length * plan.mask.data.BYTES_PER_ELEMENT) : 0;
+    const offsets = L.take("causal offsets", B * 4);
+    const keyLengths = plan.keyLengths ? L.take("key lengths", B * 4) : 0;
+    const out = L.take("output", B * Hq * Lq * Dv * 4);
+    const lse = L.take("lse", B * Hq * Lq * 4);
+    const scores = withWeights ? L.take("scores", B * Hq * Lq * Lkv * 4) : 0;
+    const scratch = L.take("scratch", this.exports.attentionScratchBytes(Dk, Dv, tuning.blockQ, tuning.blockK));
+    return { params, q, k, v, mask, offsets, keyLengths, out, lse, scores, scratch, end: L.top, parts: L.parts };
+  }
+
+  /**
+   * Runs a plan. Everything that can fail (sizes, memory growth) fails before any input
+   * is copied. Returns the output (into plan.out when given), lse and weights as asked;
+   * `scores` is the plan.scoresMode stage when that is ≥ 0.
+   */
+  run(fn: string, plan: Plan): AttentionResult & { scores?: Float32Array } {
+    const { B, Hq, Hkv, Lq, Lkv, Dk, Dv } = plan;
+    const wantScores = plan.returnWeights || plan.scoresMode >= 0;
+    const a = this.layout(plan, wantScores);
+    this.ensure(fn, a.end, a.parts);
+    const f32 = this.f32, i32 = this.i32;
+
+    f32.set(plan.q, a.q >> 2);
+    f32.set(plan.k, a.k >> 2);
+    f32.set(plan.v, a.v >> 2);
+    if (plan.mask) this.u8.set(new Uint8Array(plan.mask.data.buffer, plan.mask.data.byteOffset, plan.mask.data.byteLength), a.mask);
+    i32.set(plan.causalOffsets, a.offsets >> 2);
+    if (plan.keyLengths) i32.set(plan.keyLengths, a.keyLengths >> 2);
+
+    const p = a.params >> 2;
+    i32.fill(0, p, p + P_COUNT);
+    i32[p + P_B] = B; i32[p + P_HQ] = Hq; i32[p + P_HKV] = Hkv; i32[p + P_LQ] = Lq; i32[p + P_LKV] = Lkv;
+    i32[p + P_DK] = Dk; i32[p + P_DV] = Dv;
+    const tensor = (slot: number, ptr: number, s: readonly number[]) => {
+      i32[p + slot] = ptr; i32[p + slot + 1] = s[0]!; i32[p + slot + 2] = s[1]!; i32[p + slot + 3] = s[2]!;
+    };
+    tensor(P_Q, a.q, plan.qStrides);
+    tensor(P_K, a.k, plan.kStrides);
+    tensor(P_V, a.v, plan.vStrides);
+    tensor(P_OUT, a.out, plan.outStrides);
+    f32[p + P_SCALE] = plan.scale;
+    f32[p + P_SOFTCAP] = plan.softcap;
+    i32[p + P_CAUSAL] = plan.causal ? 1 : 0;
+    i32[p + P_CAUSAL_OFFSETS] = a.offsets;
+    i32[p + P_KEY_LENGTHS] = a.keyLengths;
+    if (plan.mask) {
+      i32[p + P_MASK_KIND] = plan.mask.kind === "bool" ? 1 : 2;
+      i32[p + P_MASK] = a.mask;
+      for (let s = 0; s < 4; s++) i32[p + P_MASK + 1 + s] = plan.mask.strides[s]!;
+    }
+    i32[p + P_LSE] = a.lse;
+    i32[p + P_SCRATCH] = a.scratch;
+    i32[p + P_BLOCK_Q] = tuning.blockQ;
+    i32[p + P_BLOCK_K] = tuning.blockK;
+
+    const heads = B * Hq;
+    if (Lq <= tuning.decodeMaxRows) this.exports.attentionDecode(a.params, 0, heads, 0, Lq);
+    else this.exports.attentionFlash(a.params, 0, heads, 0, Lq);
+
+    const result: AttentionResult & { scores?: Float32Array } = { data: null as unknown as Float32Array, dims: plan.outDims };
+    const nOut = B * Hq * Lq * Dv;
+    if (plan.out) {
+      plan.out.set(this.f32.subarray(a.out >> 2, (a.out >> 2) + nOut));
+      result.data = plan.out.length === nOut ? plan.out : plan.out.subarray(0, nOut);
+    } else {
+      result.data = this.f32.slice(a.out >> 2, (a.out >> 2) + nOut);
+    }
+    if (plan.returnLse) result.lse = { data: this.f32.slice(a.lse >> 2, (a.lse >> 2) + B * Hq * Lq), dims: [B, Hq, Lq] };
+    const nScores = B * Hq * Lq * Lkv;
+    if (plan.scoresMode >= 0) {
+      i32[p + P_SCORES] = a.scores;
+      i32[p + P_SCORES_MODE] = plan.scoresMode;
+      this.exports.attentionScores(a.params, 0, heads);
+      result.scores = this.f32.slice(a.scores >> 2, (a.scores >> 2) + nScores);
+    }
+    if (plan.returnWeights) {
+      if (plan.scoresMode !== 3) {
+        i32[p + P_SCORES] = a.scores;
+        i32[p + P_SCORES_MODE] = 3;
+        this.exports.attentionScores(a.params, 0, heads);
+      }
+      result.weights = { data: this.f32.slice(a.scores >> 2, (a.scores >> 2) + nScores), dims: [B, Hq, Lq, Lkv] };
+    }
+    return result;
+  }
+}

@@ -1,0 +1,22 @@
+// wasm-attention, the Node entry (Deno and Bun resolve here too): init() without a
+// source reads the package's own build/*.wasm from beside this module.
+import { readFile } from "node:fs/promises";
+import { initWith, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
+
+export { initSync, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
+export { attention, attentionReference } from "./attention.js";
+export { onnxAttention, type OnnxAttentionInputs, type OnnxAttentionAttributes, type OnnxAttentionOptions, type OnnxAttentionOutputs } from "./onnx.js";
+export type { Tensor, Float32Tensor, Build, AttentionOptions, AttentionResult } from "./types.js";
+
+const readBuild = (build: string) => readFile(new URL(`../build/${build}.wasm`, import.meta.url));
+
+/**
+ * Loads and instantiates the best build this engine runs (relaxed-simd, simd, scalar;
+ * 'js' if there is no WebAssembly), or the one options.build names (rejected where the
+ * engine cannot run it). Idempotent; another build switches to it.
+ * `source`: a WebAssembly.Module, bytes, URL or Response of one build, instead of the
+ * package's own files.
+ */
+export function init(source?: WasmSource, options?: InitOptions): Promise<InitResult> {
+  return initWith(readBuild, source, options);
+}

@@ -1,0 +1,26 @@
+// Block sizes of the fused kernel, and when the decode kernel takes over. Measured in
+// bench/ on this project's reference machine; tests shrink them to put several blocks
+// into small cases.
+export interface Tuning {
+  /** Query rows per block of the fused kernel (a multiple of 8). */
+  blockQ: number;
+  /** Keys per block (a multiple of 4). */
+  blockK: number;
+  /** Calls with at most this many query rows use the dot-product decode kernel. */
+  decodeMaxRows: number;
+}
+
+export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4 });
+
+export const tuning: Tuning = { ...DEFAULT_TUNING };
+
+/** Changes the tuning (internal: for tests and benchmarks). Returns the previous one. */
+export function setTuning(t: Partial<Tuning>): Tuning {
+  const prev = { ...tuning };
+  const next = { ...tuning, ...t };
+  if (!Number.isInteger(next.blockQ) || next.blockQ < 8 || next.blockQ % 8 !== 0) throw new RangeError(`blockQ must be a positive multiple of 8, got ${next.blockQ}`);
+  if (!Number.isInteger(next.blockK) || next.blockK < 4 || next.blockK % 4 !== 0) throw new RangeError(`blockK must be a positive multiple of 4, got ${next.blockK}`);
+  if (!Number.isInteger(next.decodeMaxRows) || next.decodeMaxRows < 0) throw new RangeError(`decodeMaxRows must be an integer ≥ 0, got ${next.decodeMaxRows}`);
+  Object.assign(tuning, next);
+  return prev;
+}
