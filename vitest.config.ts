@@ -7,7 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { test: { name: "node", include: ["test/**/*.test.ts"], pool: "forks" } },
+      // --expose-gc: test/memory.test.ts measures the process after a collection.
+      { test: { name: "node", include: ["test/**/*.test.ts"], pool: "forks", execArgv: ["--expose-gc"] } },
       {
         test: {
           name: "node-relaxed-simd",

@@ -18,5 +18,5 @@ const readBuild = (build: string) => readFile(new URL(`../build/${build}.wasm`, 
  * package's own files.
  */
 export function init(source?: WasmSource, options?: InitOptions): Promise<InitResult> {
-  return initWith(readBuild, source, options);
+  return initWith(readBuild, readFile, source, options);
 }

@@ -32,6 +32,9 @@ export const WASM_BUILDS = ["relaxed-simd", "simd", "scalar"] as const;
 /** Reads the bytes of a packaged build; supplied by each entry point (Node: the file beside it). */
 export type BuildReader = (build: (typeof WASM_BUILDS)[number]) => Promise<BufferSource>;
 
+/** Reads a file: URL (Node's fetch does not); supplied by the Node entry. */
+export type FileUrlReader = (url: URL) => Promise<BufferSource>;
+
 // The smallest modules using one SIMD and one relaxed-SIMD instruction (in the spirit of
 // wasm-feature-detect), for reporting what the engine supports:
 //   (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
@@ -50,7 +53,9 @@ function result(build: Build): InitResult {
 
 function checkInitOptions(fn: string, options: unknown): InitOptions {
   if (options === undefined || options === null) return {};
-  if (typeof options !== "object") throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
   checkOptionNames(fn, "option", options, ["build"]);
   const b = (options as InitOptions).build;
   if (b !== undefined && !BUILDS.includes(b)) {
@@ -80,10 +85,10 @@ function cannotRun(fn: string, build: Build): Error {
   return new Error(`${fn}: this engine cannot run the '${build}' build: WebAssembly.validate rejected it${hint}`);
 }
 
-async function compileSource(fn: string, source: unknown): Promise<WebAssembly.Module> {
+async function compileSource(fn: string, source: unknown, readFileUrl: FileUrlReader | null): Promise<WebAssembly.Module> {
   let s = await source;
   if (s instanceof WebAssembly.Module) return s;
-  if (typeof URL !== "undefined" && s instanceof URL) s = await fetch(s);
+  if (typeof URL !== "undefined" && s instanceof URL) s = s.protocol === "file:" && readFileUrl ? await readFileUrl(s) : await fetch(s);
   if (typeof Response !== "undefined" && s instanceof Response) {
     if (!s.ok) throw new Error(`${fn}: fetching the .wasm failed: HTTP ${s.status} ${s.statusText} (${s.url})`);
     s = await s.arrayBuffer();
@@ -104,7 +109,9 @@ let queue: Promise<unknown> = Promise.resolve();
  * Shared by the entry points: `read` loads the package's own builds when no source is given.
  * Calls are serialised, so concurrent init() calls settle in order and agree.
  */
-export function initWith(read: BuildReader | null, source: unknown, options: unknown): Promise<InitResult> {
+export function initWith(
+  read: BuildReader | null, readFileUrl: FileUrlReader | null, source: unknown, options: unknown,
+): Promise<InitResult> {
   const run = async (): Promise<InitResult> => {
     const fn = "init";
     const opts = checkInitOptions(fn, options);
@@ -128,7 +135,7 @@ export function initWith(read: BuildReader | null, source: unknown, options: unk
       return result("js");
     }
     if (want === "js") { setState({ build: "js", engine: null }); return result("js"); }
-    const engine = engineFromModule(fn, await compileSource(fn, source), want);
+    const engine = engineFromModule(fn, await compileSource(fn, source, readFileUrl), want);
     setState({ build: engine.build, engine });
     return result(engine.build);
   };
