@@ -3,15 +3,17 @@
 //
 // Used for P·V when a value head holds a non-finite number: a masked key has
 // probability exactly 0 and must not reach the output, however much garbage sits in its
-// value row (padding may hold anything). About a third slower than the plain tile, so
+// value row (padding may hold anything). One compare and two ands per four multiply-adds more than the plain tile, so
 // the attention kernel picks it only for heads whose V is not all finite.
 // Same layout contract as f32-gemm-nn-4x8-simd (A strided and broadcast, n padded to 8,
 // short row tile reuses the last row); always accumulates.
 import { madd } from "./f32x4-madd";
 
-@inline function guarded(s: v128, b: v128, acc: v128, zero: v128): v128 {
-  // (s ≠ 0) as an all-ones lane mask; the product is kept only there.
-  return f32x4.add(acc, v128.and(f32x4.mul(s, b), f32x4.ne(s, zero)));
+// acc + s·(b where s ≠ 0, else 0): the B operand is zeroed where s is zero, so the
+// product is exactly 0 there and exactly the unguarded s·b (same madd, same rounding)
+// elsewhere; results match the plain tile bit for bit wherever no key is masked.
+@inline function guarded(s: v128, b: v128, acc: v128, nz: v128): v128 {
+  return madd(s, v128.and(b, nz), acc);
 }
 
 export function f32GemmNn4x8ZeroguardSimd(
@@ -42,13 +44,17 @@ export function f32GemmNn4x8ZeroguardSimd(
         const bx = v128.load(pb);
         const by = v128.load(pb, 16);
         const s0 = v128.load32_splat(pa0);
-        x0 = guarded(s0, bx, x0, zero); y0 = guarded(s0, by, y0, zero);
+        const nz0 = f32x4.ne(s0, zero);
+        x0 = guarded(s0, bx, x0, nz0); y0 = guarded(s0, by, y0, nz0);
         const s1 = v128.load32_splat(pa1);
-        x1 = guarded(s1, bx, x1, zero); y1 = guarded(s1, by, y1, zero);
+        const nz1 = f32x4.ne(s1, zero);
+        x1 = guarded(s1, bx, x1, nz1); y1 = guarded(s1, by, y1, nz1);
         const s2 = v128.load32_splat(pa2);
-        x2 = guarded(s2, bx, x2, zero); y2 = guarded(s2, by, y2, zero);
+        const nz2 = f32x4.ne(s2, zero);
+        x2 = guarded(s2, bx, x2, nz2); y2 = guarded(s2, by, y2, nz2);
         const s3 = v128.load32_splat(pa3);
-        x3 = guarded(s3, bx, x3, zero); y3 = guarded(s3, by, y3, zero);
+        const nz3 = f32x4.ne(s3, zero);
+        x3 = guarded(s3, bx, x3, nz3); y3 = guarded(s3, by, y3, nz3);
         pa0 += aColStride; pa1 += aColStride; pa2 += aColStride; pa3 += aColStride;
         pb += ldb;
       }
