@@ -71,3 +71,22 @@ describe("init", () => {
     works();
   });
 });
+
+describe("the .wasm files", () => {
+  test.each(["relaxed-simd", "simd", "scalar"])("%s imports nothing (instantiates anywhere with {})", (b) => {
+    const bytes = readFileSync(wasmUrl(b));
+    // WebAssembly.Module.imports needs a compiled module; relaxed-simd may not compile
+    // here, so read the import section (id 2) from the bytes instead.
+    let i = 8;
+    const sections: number[] = [];
+    while (i < bytes.length) {
+      const id = bytes[i++]!;
+      let size = 0, shift = 0, byte: number;
+      do { byte = bytes[i++]!; size |= (byte & 0x7f) << shift; shift += 7; } while (byte & 0x80);
+      sections.push(id);
+      i += size;
+    }
+    expect(sections).not.toContain(2);
+    expect(sections).toContain(7); // it does export (memory and the kernels)
+  });
+});
