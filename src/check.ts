@@ -14,14 +14,20 @@ export function describe(x: unknown): string {
     return name && name !== "Object" ? `a ${name}` : "an object";
   }
   if (typeof x === "number") return `${x}`;
-  return `${typeof x} ${JSON.stringify(x)}`;
+  if (typeof x === "string") return `string ${JSON.stringify(x)}`;
+  if (typeof x === "bigint") return `bigint ${x}n`; // JSON.stringify throws on a bigint
+  if (typeof x === "function") return `a function ${x.name || "(anonymous)"}`;
+  return `${typeof x} ${String(x)}`; // boolean, symbol
 }
 
 export function shapeString(dims: readonly number[]): string {
   return `[${dims.join(", ")}]`;
 }
 
-/** Checks `{ data, dims }` with integer dims ≥ 0 and data.length equal to their product. */
+/** The largest dimension the kernels take: they index with int32. */
+export const MAX_DIM = 2 ** 31 - 1;
+
+/** Checks `{ data, dims }` with integer dims in 0..MAX_DIM and data.length equal to their product. */
 export function checkTensor(fn: string, name: string, t: unknown): Tensor {
   if (t === null || typeof t !== "object" || !("data" in t) || !("dims" in t)) {
     throw new TypeError(`${fn}: ${name} must be a tensor { data, dims }, got ${describe(t)}`);
@@ -33,9 +39,12 @@ export function checkTensor(fn: string, name: string, t: unknown): Tensor {
   let n = 1;
   for (let i = 0; i < dims.length; i++) {
     const d = dims[i] as number;
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+    if (typeof d !== "number") {
+      throw new TypeError(`${fn}: ${name}.dims[${i}] must be an integer ≥ 0, got ${describe(d)}`);
+    }
+    if (!Number.isInteger(d) || d < 0 || d > MAX_DIM) {
       throw new RangeError(
-        `${fn}: ${name}.dims[${i}] must be an integer ≥ 0, got ${describe(d)} (dims ${shapeString(Array.from(dims, Number))})`,
+        `${fn}: ${name}.dims[${i}] must be an integer ≥ 0 and < 2^31, got ${describe(d)} (dims ${shapeString(Array.from(dims, Number))})`,
       );
     }
     n *= d;

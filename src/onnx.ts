@@ -105,13 +105,13 @@ export function onnxAttention(
   inputs: OnnxAttentionInputs, attributes?: OnnxAttentionAttributes, options?: OnnxAttentionOptions,
 ): OnnxAttentionOutputs {
   requireState(FN);
-  if (inputs === null || typeof inputs !== "object") throw new TypeError(`${FN}: inputs must be an object { Q, K, V, ... }, got ${describe(inputs)}`);
+  if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) throw new TypeError(`${FN}: inputs must be an object { Q, K, V, ... }, got ${describe(inputs)}`);
   checkOptionNames(FN, "input", inputs, INPUT_NAMES);
   const attrs = (attributes ?? {}) as OnnxAttentionAttributes;
-  if (typeof attrs !== "object") throw new TypeError(`${FN}: attributes must be an object, got ${describe(attributes)}`);
+  if (typeof attrs !== "object" || Array.isArray(attrs)) throw new TypeError(`${FN}: attributes must be an object, got ${describe(attributes)}`);
   checkOptionNames(FN, "attribute", attrs, ATTRIBUTE_NAMES);
   const opts = (options ?? {}) as OnnxAttentionOptions;
-  if (typeof opts !== "object") throw new TypeError(`${FN}: options must be an object, got ${describe(options)}`);
+  if (typeof opts !== "object" || Array.isArray(opts)) throw new TypeError(`${FN}: options must be an object, got ${describe(options)}`);
   checkOptionNames(FN, "option", opts, ["opset", "outputs"]);
   const opset = opts.opset ?? 24;
   if (opset !== 23 && opset !== 24) throw new RangeError(`${FN}: options.opset must be 23 or 24, got ${describe(opset)}`);

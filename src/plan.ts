@@ -79,7 +79,9 @@ export function broadcastMask(
 
 export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, options: unknown): Plan {
   if (options === undefined || options === null) options = {};
-  if (typeof options !== "object") throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  }
   const o = options as AttentionOptions;
   checkOptionNames(fn, "option", o, OPTION_NAMES);
 
@@ -101,10 +103,10 @@ export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, op
     [B, Hq, Lq, Dk] = qt.dims as [number, number, number, number];
     Hkv = k1!; Lkv = k2!;
     Dv = vt.dims[3]!;
-    if (o.numHeads !== undefined && o.numHeads !== Hq) {
+    if (o.numHeads !== undefined && checkInt(fn, "numHeads", o.numHeads, 1) !== Hq) {
       throw new RangeError(`${fn}: numHeads is ${describe(o.numHeads)} but q ${shapeString(qt.dims)} has ${Hq} heads (dims[1])`);
     }
-    if (o.numKvHeads !== undefined && o.numKvHeads !== Hkv) {
+    if (o.numKvHeads !== undefined && checkInt(fn, "numKvHeads", o.numKvHeads, 1) !== Hkv) {
       throw new RangeError(`${fn}: numKvHeads is ${describe(o.numKvHeads)} but k ${shapeString(kt.dims)} has ${Hkv} heads (dims[1])`);
     }
     if (kt.dims[3] !== Dk) throw new RangeError(`${fn}: k head size (dims[3]) must equal q's ${Dk}, got k ${shapeString(kt.dims)}`);
@@ -128,12 +130,15 @@ export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, op
   }
   if (k0 !== B) throw new RangeError(`${fn}: k batch (dims[0]) must equal q's ${B}, got k ${shapeString(kt.dims)}`);
   if (v0 !== B) throw new RangeError(`${fn}: v batch (dims[0]) must equal q's ${B}, got v ${shapeString(vt.dims)}`);
-  if (Hq < 1 || Hkv < 1) throw new RangeError(`${fn}: head counts must be ≥ 1, got Hq = ${Hq}, Hkv = ${Hkv}`);
+  const heads = rank === 4
+    ? `q ${shapeString(qt.dims)} has ${Hq} heads (dims[1]), k ${shapeString(kt.dims)} has ${Hkv}`
+    : `numHeads is ${Hq}, numKvHeads is ${Hkv}`;
+  if (Hq < 1 || Hkv < 1) throw new RangeError(`${fn}: head counts must be ≥ 1, got Hq = ${Hq}, Hkv = ${Hkv}: ${heads}`);
   if (Hq % Hkv !== 0) {
-    throw new RangeError(`${fn}: query heads ${Hq} must be a multiple of key/value heads ${Hkv} (GQA/MQA)`);
+    throw new RangeError(`${fn}: query heads ${Hq} must be a multiple of key/value heads ${Hkv} (GQA/MQA): ${heads}`);
   }
-  if (Dk < 1) throw new RangeError(`${fn}: head size Dk must be ≥ 1, got ${Dk}`);
-  if (Dv < 1) throw new RangeError(`${fn}: value head size Dv must be ≥ 1, got ${Dv}`);
+  if (Dk < 1) throw new RangeError(`${fn}: head size Dk must be ≥ 1, got ${Dk} (q ${shapeString(qt.dims)})`);
+  if (Dv < 1) throw new RangeError(`${fn}: value head size Dv must be ≥ 1, got ${Dv} (v ${shapeString(vt.dims)})`);
 
   const plan: Plan = {
     B, Hq, Hkv, Lq, Lkv, Dk, Dv,
@@ -169,7 +174,7 @@ export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, op
   }
   if (o.causal !== undefined) plan.causal = checkBool(fn, "causal", o.causal);
   if (o.causalOffset !== undefined) {
-    if (!plan.causal) throw new TypeError(`${fn}: causalOffset is given but causal is not true`);
+    if (!plan.causal) throw new TypeError(`${fn}: causalOffset is given but causal is not true (causal is ${describe(o.causal)})`);
     plan.causalOffsets.fill(checkInt(fn, "causalOffset", o.causalOffset, -(2 ** 31), 2 ** 31 - 1));
   } else {
     plan.causalOffsets.fill(Lkv - Lq);
