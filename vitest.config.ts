@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: "node-relaxed-simd",
-          include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts"],
+          include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts", "test/errors.test.ts"],
           pool: "forks",
           execArgv: ["--experimental-wasm-relaxed-simd"],
           env: { WASM_ATTENTION_BUILDS: "relaxed-simd" },
