@@ -3,10 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { initWith, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
 
-export { initSync, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
-export { attention, attentionReference } from "./attention.js";
-export { onnxAttention, type OnnxAttentionInputs, type OnnxAttentionAttributes, type OnnxAttentionOptions, type OnnxAttentionOutputs } from "./onnx.js";
-export type { Tensor, Float32Tensor, Build, AttentionOptions, AttentionResult } from "./types.js";
+export * from "./api.js";
 
 const readBuild = (build: string) => readFile(new URL(`../build/${build}.wasm`, import.meta.url));
 
