@@ -47,7 +47,7 @@ function bytesString(n: number): string {
 }
 
 /** Bump allocation over the arena for the duration of one call. */
-class Layout {
+export class Layout {
   top: number;
   readonly parts: string[] = [];
   constructor(base: number) { this.top = base; }
@@ -59,14 +59,34 @@ class Layout {
   }
 }
 
+/** Inputs already in linear memory (a KV cache, a projection's output): their addresses. */
+export interface Placed {
+  q?: number; k?: number; v?: number;
+  /** Write the output here and leave it in memory (the caller reads or projects it). */
+  out?: number;
+}
+
+/** Where one attention call's pieces sit in linear memory. */
+export interface AttendAddrs {
+  params: number; q: number; k: number; v: number; mask: number; offsets: number; keyLengths: number;
+  out: number; lse: number; scores: number; scratch: number;
+}
+
 export class WasmEngine {
   readonly exports: KernelExports;
   readonly build: WasmBuild;
-  private readonly base: number;
   private f32!: Float32Array;
   private i32!: Int32Array;
   private u8!: Uint8Array;
   private buffer: ArrayBuffer | null = null;
+  /**
+   * Persistent blocks (KV caches, resident weights) sit between heapBase and `top`, with
+   * a first-fit free list; every call's transient arena starts at `top`, so nothing a
+   * call lays out can overlap a block that outlives it.
+   */
+  private top: number;
+  private readonly blocks = new Map<number, number>(); // address → size, live blocks
+  private holes: { at: number; size: number }[] = [];
 
   constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as KernelExports;
@@ -75,7 +95,7 @@ export class WasmEngine {
     if (this.exports.paramSlots() !== P_COUNT) {
       throw new Error(`wasm-attention: the module's parameter block has ${this.exports.paramSlots()} slots, this wrapper expects ${P_COUNT}: module and wrapper come from different versions`);
     }
-    this.base = this.exports.heapBase();
+    this.top = this.exports.heapBase();
     this.views();
   }
 
@@ -87,6 +107,12 @@ export class WasmEngine {
     this.f32 = new Float32Array(buf);
     this.i32 = new Int32Array(buf);
     this.u8 = new Uint8Array(buf);
+  }
+
+  /** A Float32Array over the whole memory, current after any growth. */
+  get heapF32(): Float32Array {
+    this.views();
+    return this.f32;
   }
 
   /** Bytes of linear memory right now. */
@@ -111,39 +137,87 @@ export class WasmEngine {
     this.views();
   }
 
-  /** Lays out the plan (without touching memory) and returns the addresses. */
-  private layout(plan: Plan, withWeights: boolean) {
-    const { B, Hq, Lq, Lkv, Dk, Dv } = plan;
-    const L = new Layout(this.base);
-    const params = L.take("parameters", P_COUNT * 4);
-    const q = L.take("q", plan.q.length * 4);
-    const k = L.take("k", plan.k.length * 4);
-    const v = L.take("v", plan.v.length * 4, SLACK);
-    const mask = plan.mask ? L.take("mask", plan.mask.data.length * plan.mask.data.BYTES_PER_ELEMENT) : 0;
-    const offsets = L.take("causal offsets", B * 4);
-    const keyLengths = plan.keyLengths ? L.take("key lengths", B * 4) : 0;
-    const out = L.take("output", B * Hq * Lq * Dv * 4);
-    const lse = L.take("lse", B * Hq * Lq * 4);
-    const scores = withWeights ? L.take("scores", B * Hq * Lq * Lkv * 4) : 0;
-    const scratch = L.take("scratch", this.exports.attentionScratchBytes(Dk, Dv, tuning.blockQ, tuning.blockK));
-    return { params, q, k, v, mask, offsets, keyLengths, out, lse, scores, scratch, end: L.top, parts: L.parts };
+  /**
+   * A persistent block of `bytes` (plus the kernels' over-read slack), 64-byte aligned,
+   * zero-filled; lives until free(). Throws a RangeError (naming `what`) if wasm memory
+   * cannot hold it; nothing changes then.
+   */
+  alloc(fn: string, what: string, bytes: number): number {
+    const size = Math.ceil((bytes + SLACK) / 64) * 64;
+    const hole = this.holes.findIndex((h) => h.size >= size);
+    let at: number;
+    if (hole >= 0) {
+      const h = this.holes[hole]!;
+      at = h.at;
+      if (h.size === size) this.holes.splice(hole, 1);
+      else { h.at += size; h.size -= size; }
+    } else {
+      at = Math.ceil(this.top / 64) * 64;
+      this.ensure(fn, at + size, [`${what} ${bytesString(bytes)}`]);
+      this.top = at + size;
+    }
+    this.blocks.set(at, size);
+    this.u8.fill(0, at, at + size);
+    return at;
+  }
+
+  /** Returns a block to the free list (and lowers `top` when it was the last one). */
+  free(at: number): void {
+    const size = this.blocks.get(at);
+    if (size === undefined) return;
+    this.blocks.delete(at);
+    this.holes.push({ at, size });
+    // Merge neighbours, then give the tail back to the arena.
+    this.holes.sort((a, b) => a.at - b.at);
+    const merged: { at: number; size: number }[] = [];
+    for (const h of this.holes) {
+      const last = merged[merged.length - 1];
+      if (last && last.at + last.size === h.at) last.size += h.size;
+      else merged.push({ ...h });
+    }
+    const tail = merged[merged.length - 1];
+    if (tail && tail.at + tail.size >= this.top) { this.top = tail.at; merged.pop(); }
+    this.holes = merged;
+  }
+
+  /** A fresh layout for one call's transient data, above every persistent block. */
+  arena(): Layout {
+    return new Layout(this.top);
   }
 
   /**
-   * Runs a plan. Everything that can fail (sizes, memory growth) fails before any input
-   * is copied. Returns the output (into plan.out when given), lse and weights as asked;
-   * `scores` is the plan.scoresMode stage when that is ≥ 0.
+   * Lays out one attention call on `L` (without touching memory): the inputs not already
+   * `placed`, the mask, per-batch arrays, outputs and scratch.
    */
-  run(fn: string, plan: Plan): AttentionResult & { scores?: Float32Array } {
-    const { B, Hq, Hkv, Lq, Lkv, Dk, Dv } = plan;
-    const wantScores = plan.returnWeights || plan.scoresMode >= 0;
-    const a = this.layout(plan, wantScores);
-    this.ensure(fn, a.end, a.parts);
-    const f32 = this.f32, i32 = this.i32;
+  layoutAttend(plan: Plan, L: Layout, placed: Placed = {}): AttendAddrs {
+    const { B, Hq, Lq, Lkv, Dk, Dv } = plan;
+    const withScores = plan.returnWeights || plan.scoresMode >= 0;
+    return {
+      params: L.take("parameters", P_COUNT * 4),
+      q: placed.q ?? L.take("q", plan.q.length * 4),
+      k: placed.k ?? L.take("k", plan.k.length * 4),
+      v: placed.v ?? L.take("v", plan.v.length * 4, SLACK),
+      mask: plan.mask ? L.take("mask", plan.mask.data.length * plan.mask.data.BYTES_PER_ELEMENT) : 0,
+      offsets: L.take("causal offsets", B * 4),
+      keyLengths: plan.keyLengths ? L.take("key lengths", B * 4) : 0,
+      out: placed.out ?? L.take("output", B * Hq * Lq * Dv * 4),
+      lse: L.take("lse", B * Hq * Lq * 4),
+      scores: withScores ? L.take("scores", B * Hq * Lq * Lkv * 4) : 0,
+      scratch: L.take("scratch", this.exports.attentionScratchBytes(Dk, Dv, tuning.blockQ, tuning.blockK)),
+    };
+  }
 
-    f32.set(plan.q, a.q >> 2);
-    f32.set(plan.k, a.k >> 2);
-    f32.set(plan.v, a.v >> 2);
+  /**
+   * Copies the inputs that are not `placed`, writes the parameter block and runs the
+   * kernels over every (batch, head). The memory must already hold the layout (ensure()).
+   */
+  execAttend(plan: Plan, a: AttendAddrs, placed: Placed = {}): void {
+    const { B, Hq, Hkv, Lq, Lkv, Dk, Dv } = plan;
+    this.views();
+    const f32 = this.f32, i32 = this.i32;
+    if (placed.q === undefined) f32.set(plan.q, a.q >> 2);
+    if (placed.k === undefined) f32.set(plan.k, a.k >> 2);
+    if (placed.v === undefined) f32.set(plan.v, a.v >> 2);
     if (plan.mask) this.u8.set(new Uint8Array(plan.mask.data.buffer, plan.mask.data.byteOffset, plan.mask.data.byteLength), a.mask);
     i32.set(plan.causalOffsets, a.offsets >> 2);
     if (plan.keyLengths) i32.set(plan.keyLengths, a.keyLengths >> 2);
@@ -177,30 +251,48 @@ export class WasmEngine {
     const heads = B * Hq;
     if (Lq <= tuning.decodeMaxRows) this.exports.attentionDecode(a.params, 0, heads, 0, Lq);
     else this.exports.attentionFlash(a.params, 0, heads, 0, Lq);
+    if (plan.scoresMode >= 0 || plan.returnWeights) {
+      i32[p + P_SCORES] = a.scores;
+      i32[p + P_SCORES_MODE] = plan.scoresMode >= 0 ? plan.scoresMode : 3;
+      this.exports.attentionScores(a.params, 0, heads);
+    }
+  }
 
+  /**
+   * Runs a plan whose inputs are JS arrays (or `placed` in memory). Everything that can
+   * fail (sizes, memory growth) fails before any input is copied. Returns the output
+   * (into plan.out when given), lse and weights as asked; `scores` is the
+   * plan.scoresMode stage when that is ≥ 0 (ONNX qk_matmul_output).
+   */
+  run(fn: string, plan: Plan, placed: Placed = {}): AttentionResult & { scores?: Float32Array } {
+    const { B, Hq, Lq, Lkv, Dv } = plan;
+    const L = this.arena();
+    const a = this.layoutAttend(plan, L, placed);
+    this.ensure(fn, L.top, L.parts);
+    this.execAttend(plan, a, placed);
+    const f32 = this.f32;
     const result: AttentionResult & { scores?: Float32Array } = { data: null as unknown as Float32Array, dims: plan.outDims };
     const nOut = B * Hq * Lq * Dv;
     if (plan.out) {
-      plan.out.set(this.f32.subarray(a.out >> 2, (a.out >> 2) + nOut));
+      plan.out.set(f32.subarray(a.out >> 2, (a.out >> 2) + nOut));
       result.data = plan.out.length === nOut ? plan.out : plan.out.subarray(0, nOut);
     } else {
-      result.data = this.f32.slice(a.out >> 2, (a.out >> 2) + nOut);
+      result.data = f32.slice(a.out >> 2, (a.out >> 2) + nOut);
     }
-    if (plan.returnLse) result.lse = { data: this.f32.slice(a.lse >> 2, (a.lse >> 2) + B * Hq * Lq), dims: [B, Hq, Lq] };
+    if (plan.returnLse) result.lse = { data: f32.slice(a.lse >> 2, (a.lse >> 2) + B * Hq * Lq), dims: [B, Hq, Lq] };
     const nScores = B * Hq * Lq * Lkv;
-    if (plan.scoresMode >= 0) {
-      i32[p + P_SCORES] = a.scores;
-      i32[p + P_SCORES_MODE] = plan.scoresMode;
-      this.exports.attentionScores(a.params, 0, heads);
-      result.scores = this.f32.slice(a.scores >> 2, (a.scores >> 2) + nScores);
-    }
+    const scores = a.scores ? f32.slice(a.scores >> 2, (a.scores >> 2) + nScores) : null;
+    if (plan.scoresMode >= 0) result.scores = scores!;
     if (plan.returnWeights) {
-      if (plan.scoresMode !== 3) {
-        i32[p + P_SCORES] = a.scores;
+      if (plan.scoresMode !== 3 && plan.scoresMode >= 0) {
+        // qk_matmul_output took another stage: compute the probabilities as well.
+        const i32 = this.i32, p = a.params >> 2;
         i32[p + P_SCORES_MODE] = 3;
-        this.exports.attentionScores(a.params, 0, heads);
+        this.exports.attentionScores(a.params, 0, B * Hq);
+        result.weights = { data: this.f32.slice(a.scores >> 2, (a.scores >> 2) + nScores), dims: [B, Hq, Lq, Lkv] };
+      } else {
+        result.weights = { data: scores!, dims: [B, Hq, Lq, Lkv] };
       }
-      result.weights = { data: this.f32.slice(a.scores >> 2, (a.scores >> 2) + nScores), dims: [B, Hq, Lq, Lkv] };
     }
     return result;
   }
