@@ -8,3 +8,8 @@ export {
   type OnnxAttentionOutputs, type OnnxTensor, type OnnxOutputName,
 } from "./onnx.js";
 export type { Tensor, Float32Tensor, Build, AttentionOptions, AttentionResult } from "./types.js";
+export { KVCache, type KVCacheOptions } from "./kv-cache.js";
+export {
+  MultiHeadAttention, selfAttention, weightsFromPyTorch,
+  type AttentionWeights, type MultiHeadAttentionOptions, type ForwardOptions, type ForwardResult,
+} from "./multi-head-attention.js";

@@ -140,7 +140,7 @@ export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, op
   if (Dk < 1) throw new RangeError(`${fn}: head size Dk must be ≥ 1, got ${Dk} (q ${shapeString(qt.dims)})`);
   if (Dv < 1) throw new RangeError(`${fn}: value head size Dv must be ≥ 1, got ${Dv} (v ${shapeString(vt.dims)})`);
 
-  const plan: Plan = {
+  return withOptions(fn, o, {
     B, Hq, Hkv, Lq, Lkv, Dk, Dv,
     q: qd, k: kd, v: vd,
     qStrides: rank === 4 ? strides4(Hq, Lq, Dk) : strides3(Hq, Lq, Dk),
@@ -148,6 +148,19 @@ export function planAttention(fn: string, q: unknown, k: unknown, v: unknown, op
     vStrides: rank === 4 ? strides4(Hkv, Lkv, Dv) : strides3(Hkv, Lkv, Dv),
     outDims: rank === 4 ? [B, Hq, Lq, Dv] : [B, Lq, Hq * Dv],
     outStrides: rank === 4 ? strides4(Hq, Lq, Dv) : strides3(Hq, Lq, Dv),
+  });
+}
+
+/** The shape part of a Plan: sizes, data and strides. */
+export type PlanShapes = Pick<Plan,
+  "B" | "Hq" | "Hkv" | "Lq" | "Lkv" | "Dk" | "Dv" | "q" | "k" | "v" |
+  "qStrides" | "kStrides" | "vStrides" | "outDims" | "outStrides">;
+
+/** Checks the attention options (all but the head counts) against the shapes and completes the Plan. */
+export function withOptions(fn: string, o: AttentionOptions, shapes: PlanShapes): Plan {
+  const { B, Hq, Lq, Lkv, Dk, Dv } = shapes;
+  const plan: Plan = {
+    ...shapes,
     scale: 1 / Math.sqrt(Dk),
     softcap: 0,
     causal: false,

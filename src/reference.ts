@@ -105,3 +105,24 @@ export function referenceCompute(plan: Plan): ReferenceResult {
   }
   return { out, lse, weights, scores };
 }
+
+/**
+ * y = x·w (+ bias) in float64, rounded once: x [M, K] (row stride ldx), w [K, N]
+ * row-major, bias [N] or null → y [M, N] float32 (row stride N). The projections' reference.
+ */
+export function matmulReference(
+  x: Float32Array, M: number, K: number, ldx: number, w: Float32Array, N: number, bias: Float32Array | null,
+): Float32Array {
+  const y = new Float32Array(M * N);
+  const acc = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    if (bias) for (let n = 0; n < N; n++) acc[n] = bias[n]!; else acc.fill(0);
+    for (let k = 0; k < K; k++) {
+      const a = x[m * ldx + k]!;
+      const row = k * N;
+      for (let n = 0; n < N; n++) acc[n] = acc[n]! + a * w[row + n]!;
+    }
+    for (let n = 0; n < N; n++) y[m * N + n] = acc[n]!;
+  }
+  return y;
+}
