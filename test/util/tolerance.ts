@@ -40,3 +40,37 @@ export function attentionBounds(Dk: number, Lkv: number, maxAbsScore: number, ma
     weights: 2 * dp + gamma(Lkv + 4),
   };
 }
+
+/**
+ * Bound for one element of y = x·W + b computed in float32 against float64: a dot
+ * product of length K plus the bias, γ_(K+1)·Σ_k |x_k w_k| + u·|b| (Higham §3.1). Returns
+ * the largest such bound over the output ([M, K] · [K, N]).
+ */
+export function matmulBound(x: ArrayLike<number>, M: number, K: number, w: ArrayLike<number>, N: number, b?: ArrayLike<number>): number {
+  let worst = 0;
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = b ? Math.abs(b[n]!) : 0;
+      for (let k = 0; k < K; k++) s += Math.abs(x[m * K + k]! * w[k * N + n]!);
+      worst = Math.max(worst, s);
+    }
+  }
+  return gamma(K + 1) * worst;
+}
+
+/**
+ * Bound for multi-head attention end to end: projections (δq, δk, δv from matmulBound),
+ * attention on perturbed inputs, then the output projection.
+ *   δs ≤ scale·√Dk·(max‖q‖·δk + δq·max‖k‖) + the attention's own score error
+ *   δO ≤ attentionBounds(...).out + δv          (O is a convex combination of v rows)
+ *   δY ≤ matmulBound(O, W_O) + δO·max_c Σ_r |W_O[r, c]|
+ */
+export function mhaBound(p: {
+  Dk: number; Lkv: number; scale: number; maxQ: number; maxK: number; maxV: number;
+  dq: number; dk: number; dv: number; softcap: number; outProj?: { bound: number; colAbsSum: number };
+}): number {
+  const extra = Math.abs(p.scale) * Math.sqrt(p.Dk) * (p.maxQ * p.dk + p.dq * p.maxK);
+  const a = attentionBounds(p.Dk, p.Lkv, Math.abs(p.scale) * p.maxQ * p.maxK, p.maxV, p.softcap);
+  const dO = a.out + p.maxV * 4 * extra + p.dv;
+  return p.outProj ? p.outProj.bound + dO * p.outProj.colAbsSum : dO;
+}
