@@ -29,11 +29,19 @@ export interface InitResult {
 export const BUILDS: readonly Build[] = ["relaxed-simd", "simd", "scalar", "js"];
 export const WASM_BUILDS = ["relaxed-simd", "simd", "scalar"] as const;
 
-/** Reads the bytes of a packaged build; supplied by each entry point (Node: the file beside it). */
-export type BuildReader = (build: (typeof WASM_BUILDS)[number]) => Promise<BufferSource>;
+/**
+ * Loads a packaged build; supplied by each entry point: bytes (Node: the file beside it;
+ * browsers: fetched) or an already compiled WebAssembly.Module (workerd imports the .wasm
+ * as a module, since it compiles no bytes at run time; a module that loaded is one the
+ * engine runs).
+ */
+export type BuildReader = (build: (typeof WASM_BUILDS)[number]) => Promise<BufferSource | WebAssembly.Module>;
 
-/** Reads a file: URL (Node's fetch does not); supplied by the Node entry. */
-export type FileUrlReader = (url: URL) => Promise<BufferSource>;
+/**
+ * Loads a URL given as init()'s source; supplied by each entry point (Node also reads
+ * file: URLs, which its fetch does not). null: the entry does no I/O (wasm-attention/core).
+ */
+export type UrlReader = (url: URL) => Promise<BufferSource | Response>;
 
 // The smallest modules using one SIMD and one relaxed-SIMD instruction (in the spirit of
 // wasm-feature-detect), for reporting what the engine supports:
@@ -85,10 +93,13 @@ function cannotRun(fn: string, build: Build): Error {
   return new Error(`${fn}: this engine cannot run the '${build}' build: WebAssembly.validate rejected it${hint}`);
 }
 
-async function compileSource(fn: string, source: unknown, readFileUrl: FileUrlReader | null): Promise<WebAssembly.Module> {
+async function compileSource(fn: string, source: unknown, readUrl: UrlReader | null): Promise<WebAssembly.Module> {
   let s = await source;
   if (s instanceof WebAssembly.Module) return s;
-  if (typeof URL !== "undefined" && s instanceof URL) s = s.protocol === "file:" && readFileUrl ? await readFileUrl(s) : await fetch(s);
+  if (typeof URL !== "undefined" && s instanceof URL) {
+    if (!readUrl) throw new TypeError(`${fn}: this entry does no I/O, so it does not load URLs; fetch ${s.href} yourself and pass the Response, the bytes or a WebAssembly.Module`);
+    s = await readUrl(s);
+  }
   if (typeof Response !== "undefined" && s instanceof Response) {
     if (!s.ok) throw new Error(`${fn}: fetching the .wasm failed: HTTP ${s.status} ${s.statusText} (${s.url})`);
     s = await s.arrayBuffer();
@@ -110,7 +121,7 @@ let queue: Promise<unknown> = Promise.resolve();
  * Calls are serialised, so concurrent init() calls settle in order and agree.
  */
 export function initWith(
-  read: BuildReader | null, readFileUrl: FileUrlReader | null, source: unknown, options: unknown,
+  read: BuildReader | null, readUrl: UrlReader | null, source: unknown, options: unknown,
 ): Promise<InitResult> {
   const run = async (): Promise<InitResult> => {
     const fn = "init";
@@ -122,12 +133,13 @@ export function initWith(
       if (!read) throw new TypeError(`${fn}: this entry does no I/O; pass the .wasm as source (a WebAssembly.Module, bytes, URL or Response)`);
       const order = want === undefined ? WASM_BUILDS : [want as (typeof WASM_BUILDS)[number]];
       for (const b of order) {
-        const bytes = await read(b);
-        if (!WebAssembly.validate(bytes)) {
-          if (want !== undefined) throw cannotRun(fn, b);
-          continue;
-        }
-        const engine = engineFromModule(fn, await WebAssembly.compile(bytes), b);
+        const got = await read(b);
+        let module: WebAssembly.Module;
+        if (got instanceof WebAssembly.Module) module = got;
+        else if (WebAssembly.validate(got)) module = await WebAssembly.compile(got);
+        else if (want !== undefined) throw cannotRun(fn, b);
+        else continue;
+        const engine = engineFromModule(fn, module, b);
         setState({ build: engine.build, engine });
         return result(engine.build);
       }
@@ -135,7 +147,7 @@ export function initWith(
       return result("js");
     }
     if (want === "js") { setState({ build: "js", engine: null }); return result("js"); }
-    const engine = engineFromModule(fn, await compileSource(fn, source, readFileUrl), want);
+    const engine = engineFromModule(fn, await compileSource(fn, source, readUrl), want);
     setState({ build: engine.build, engine });
     return result(engine.build);
   };
