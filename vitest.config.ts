@@ -1,14 +1,37 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { playwright } from "@vitest/browser-playwright";
+import { BROWSER_SKIPPED, browserAvailable, chromiumLaunchOptions } from "./test/util/chromium.js";
 
-// Two Node projects: default flags (simd, scalar, js builds) and with relaxed SIMD
-// switched on (Node 20 keeps it behind a flag), so every build runs the same tests.
+const root = fileURLToPath(new URL(".", import.meta.url));
+const at = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Chromium (Debian's `chromium`) runs the core of the suite in browser mode; without it
+// those tests are skipped with a plain message, unless WASM_ATTENTION_REQUIRE_BROWSER=1
+// (.ci/run), where its absence fails the run.
+const browser = browserAvailable();
+if (!browser) console.warn(`\n${BROWSER_SKIPPED}\n`);
+
+// Projects:
+// - node: every test in test/ (default flags: builds simd, scalar, js);
+// - node-relaxed-simd: the build tests again with relaxed SIMD switched on (Node 20 keeps
+//   it behind a flag), so every build runs the same tests;
+// - chromium: the same attention, ONNX conformance and kernel test files in headless
+//   Chromium on all four builds (relaxed-simd, simd, scalar, js), importing the browser
+//   entry (src/web.ts) wherever the tests import src/index.js, plus test/browser/.
 export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    reporters: browser ? ["default"] : ["default", { onTestRunEnd: () => console.warn(`\n${BROWSER_SKIPPED}\n`) }],
     projects: [
       // --expose-gc: test/memory.test.ts measures the process after a collection.
-      { test: { name: "node", include: ["test/**/*.test.ts"], pool: "forks", execArgv: ["--expose-gc"] } },
+      {
+        test: {
+          name: "node", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/runtimes/**", "**/node_modules/**"],
+          pool: "forks", execArgv: ["--expose-gc"],
+        },
+      },
       {
         test: {
           name: "node-relaxed-simd",
@@ -18,6 +41,26 @@ export default defineConfig({
           env: { WASM_ATTENTION_BUILDS: "relaxed-simd" },
         },
       },
+      ...(browser ? [{
+        resolve: {
+          // The tests import the Node entry; in the browser they get the browser entry.
+          alias: [{ find: /^(\.\.\/)+src\/index\.js$/, replacement: at("./src/web.ts") }],
+        },
+        // The ONNX cases live beside the repository (../shared); let the test server read them.
+        server: { fs: { allow: [root, at("../shared/conformance/onnx-attention/cases")] } },
+        test: {
+          name: "chromium",
+          include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts", "test/browser/**/*.test.ts"],
+          env: { WASM_ATTENTION_BUILDS: "relaxed-simd,simd,scalar,js" },
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions }),
+            instances: [{ browser: "chromium" as const }],
+            screenshotFailures: false,
+          },
+        },
+      }] : []),
     ],
   },
 });

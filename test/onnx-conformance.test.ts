@@ -1,26 +1,18 @@
 // The 76 official ONNX `Attention` backend cases (opsets 23 and 24), read at test time
 // from ../shared/conformance/onnx-attention/cases (not copied into this repository; see
-// that folder's README for their origin and license). Every case runs on every build
-// this engine runs, at the official tolerance (rtol 1e-3, atol 1e-7) and, for float32
-// outputs, also at rtol 1e-5, atol 1e-6. Where the folder is absent, this file says so
-// and skips; the rest of the suite still runs.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// that folder's README for their origin and license) by test/util/onnx-cases.ts, in Node
+// and in Chromium alike. Every case runs on every build this engine runs, at the official
+// tolerance (rtol 1e-3, atol 1e-7) and, for float32 outputs, also at rtol 1e-5, atol 1e-6.
+// Where the folder is absent, this file says so and skips; the rest of the suite still runs.
 import { describe, expect, test, beforeAll } from "vitest";
 import { onnxAttention } from "../src/index.js";
 import { f16ToF32, f32ToF16 } from "../src/float16.js";
 import type { Tensor } from "../src/types.js";
 import { runnableBuilds, useBuild } from "./util/builds.js";
+import { CASES_DIR, onnxCases, type JsonTensor } from "./util/onnx-cases.js";
 
-const CASES_DIR = fileURLToPath(new URL("../../shared/conformance/onnx-attention/cases", import.meta.url));
 const OFFICIAL = { rtol: 1e-3, atol: 1e-7 };
 const TIGHT = { rtol: 1e-5, atol: 1e-6 };
-
-interface JsonTensor { dims: number[]; dtype: "float32" | "float16" | "bool" | "int64"; data: (number | string | boolean)[] }
-interface OnnxCase {
-  name: string; opset: number; attributes: Record<string, number>;
-  inputs: Record<string, JsonTensor>; outputs: Record<string, JsonTensor>;
-}
 
 const num = (x: number | string | boolean) => (typeof x === "string" ? Number(x) : Number(x)); // "NaN", "-Infinity" strings too
 
@@ -44,12 +36,11 @@ function allclose(got: ArrayLike<number>, want: number[], rtol: number, atol: nu
   return null;
 }
 
-const present = existsSync(CASES_DIR);
+const cases = onnxCases;
+const present = cases.length > 0;
 if (!present) {
   console.warn(`ONNX conformance cases not found at ${CASES_DIR}: the 76 conformance tests are SKIPPED.`);
 }
-const files = present ? readdirSync(CASES_DIR).filter((f) => f.endsWith(".json")).sort() : [];
-const cases: OnnxCase[] = files.map((f) => JSON.parse(readFileSync(`${CASES_DIR}/${f}`, "utf8")));
 
 describe.skipIf(!present)("ONNX Attention conformance", () => {
   test("all 76 cases are there", () => expect(cases.length).toBe(76));

@@ -1,11 +1,20 @@
 // The builds this engine can run, for tests that loop over builds. The relaxed-simd
 // project (vitest.config.ts) narrows the list with WASM_ATTENTION_BUILDS so that the
-// default-flag project does not run the other builds twice.
+// default-flag project does not run the other builds twice; the Chromium project names
+// all four. In Node the variable is in process.env; in the browser, where there is no
+// process, vitest hands a project's test.env to import.meta.env.
+// In Chromium, ../../src/index.js resolves to src/web.ts (vitest.config.ts), so init()
+// there is the browser entry's.
 import type { Build } from "../../src/types.js";
 import { init } from "../../src/index.js";
 
+function env(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env ? proc.env[name] : (import.meta as { env?: Record<string, string | undefined> }).env?.[name];
+}
+
 export function runnableBuilds(): Build[] {
-  const want = process.env.WASM_ATTENTION_BUILDS?.split(",") as Build[] | undefined;
+  const want = env("WASM_ATTENTION_BUILDS")?.split(",") as Build[] | undefined;
   const all: Build[] = ["relaxed-simd", "simd", "scalar", "js"];
   // Relaxed SIMD validates only where the engine has it (Node 20: behind a flag).
   const relaxed = WebAssembly.validate(
