@@ -67,18 +67,55 @@ export function dotScores(q: usize, k: usize, ks: usize, dk: i32, nk: i32, scale
   }
 }
 
-// acc[0..n) += p · v (n a multiple of 8 when SIMD; the padding lanes hold junk).
-@inline function axpy(acc: usize, v: usize, pj: f32, n: i32): void {
+// acc[0..n) += Σ_jj p_jj · v_{jj} over nk value rows (row jj at v + jj·vs), skipping
+// p = 0 exactly (a masked key's value row may hold NaN). SIMD: n is a multiple of 8
+// (the padding lanes hold junk); 32 columns at a time stay in 8 registers across all
+// keys, so the accumulator is loaded and stored once per block, not once per key.
+function pvRow(acc: usize, p: usize, nk: i32, v: usize, vs: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
-    const vp = f32x4.splat(pj);
-    for (let x = 0; x < n; x += 4) {
-      const o = <usize>x << 2;
-      v128.store(acc + o, madd(vp, v128.load(v + o), v128.load(acc + o)));
+    let col = 0;
+    for (; col + 32 <= n; col += 32) {
+      const a = acc + (<usize>col << 2);
+      let x0 = v128.load(a), x1 = v128.load(a, 16), x2 = v128.load(a, 32), x3 = v128.load(a, 48);
+      let x4 = v128.load(a, 64), x5 = v128.load(a, 80), x6 = v128.load(a, 96), x7 = v128.load(a, 112);
+      let row = v + (<usize>col << 2);
+      for (let jj = 0; jj < nk; jj++) {
+        const pj = load<f32>(p + (<usize>jj << 2));
+        if (pj != 0) {
+          const s = f32x4.splat(pj);
+          x0 = madd(s, v128.load(row), x0); x1 = madd(s, v128.load(row, 16), x1);
+          x2 = madd(s, v128.load(row, 32), x2); x3 = madd(s, v128.load(row, 48), x3);
+          x4 = madd(s, v128.load(row, 64), x4); x5 = madd(s, v128.load(row, 80), x5);
+          x6 = madd(s, v128.load(row, 96), x6); x7 = madd(s, v128.load(row, 112), x7);
+        }
+        row += vs;
+      }
+      v128.store(a, x0); v128.store(a, x1, 16); v128.store(a, x2, 32); v128.store(a, x3, 48);
+      v128.store(a, x4, 64); v128.store(a, x5, 80); v128.store(a, x6, 96); v128.store(a, x7, 112);
+    }
+    for (; col < n; col += 8) {
+      const a = acc + (<usize>col << 2);
+      let x0 = v128.load(a), x1 = v128.load(a, 16);
+      let row = v + (<usize>col << 2);
+      for (let jj = 0; jj < nk; jj++) {
+        const pj = load<f32>(p + (<usize>jj << 2));
+        if (pj != 0) {
+          const s = f32x4.splat(pj);
+          x0 = madd(s, v128.load(row), x0); x1 = madd(s, v128.load(row, 16), x1);
+        }
+        row += vs;
+      }
+      v128.store(a, x0); v128.store(a, x1, 16);
     }
   } else {
-    for (let x = 0; x < n; x++) {
-      const o = <usize>x << 2;
-      store<f32>(acc + o, load<f32>(acc + o) + pj * load<f32>(v + o));
+    for (let jj = 0; jj < nk; jj++) {
+      const pj = load<f32>(p + (<usize>jj << 2));
+      if (pj == 0) continue;
+      const row = v + <usize>jj * vs;
+      for (let x = 0; x < n; x++) {
+        const o = <usize>x << 2;
+        store<f32>(acc + o, load<f32>(acc + o) + pj * load<f32>(row + o));
+      }
     }
   }
 }
@@ -128,10 +165,12 @@ export function f32AttentionDecodeDot(p: usize, bh0: i32, bh1: i32, q0: i32, q1:
         const mSafe: f32 = mNew == ninf ? 0 : mNew;
         const a = expf_rr2p6(m - mSafe);
         if (a != 1) {
-          for (let x = 0; x < nv; x++) {
-            const o = <usize>x << 2;
-            store<f32>(acc + o, load<f32>(acc + o) * a);
+          let x = 0;
+          if (ASC_FEATURE_SIMD) {
+            const va = f32x4.splat(a);
+            for (; x < nv; x += 4) v128.store(acc + (<usize>x << 2), f32x4.mul(v128.load(acc + (<usize>x << 2)), va));
           }
+          for (; x < nv; x++) store<f32>(acc + (<usize>x << 2), load<f32>(acc + (<usize>x << 2)) * a);
         }
         // p_j = e^(s_j − m'), l += Σ p_j
         let sum: f32 = 0;
@@ -160,10 +199,7 @@ export function f32AttentionDecodeDot(p: usize, bh0: i32, bh1: i32, q0: i32, q1:
         l = l * a + sum;
         m = mNew;
         // acc += Σ p_j v_j, skipping exact zeros (masked keys).
-        for (jj = 0; jj < nk; jj++) {
-          const pj = load<f32>(sc + (<usize>jj << 2));
-          if (pj != 0) axpy(acc, vh + <usize>(j0 + jj) * vs, pj, nv);
-        }
+        pvRow(acc, sc, nk, vh + <usize>j0 * vs, vs, nv);
       }
       const dst = oh + <usize>i * os;
       if (l == 0) {
