@@ -6,7 +6,8 @@ import { statSync } from "node:fs";
 
 const require = createRequire(import.meta.url);
 const asc = require.resolve("assemblyscript/bin/asc.js");
-for (const target of ["relaxed-simd", "simd", "scalar"]) {
+// simd-threads: the simd build over an imported shared memory, for the worker pool.
+for (const target of ["relaxed-simd", "simd", "scalar", "simd-threads"]) {
   execFileSync(process.execPath, [asc, "assembly/index.ts", "--config", "asconfig.json", "--target", target], {
     stdio: "inherit",
   });

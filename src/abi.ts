@@ -30,6 +30,8 @@ const P_Q = 7, P_K = 11, P_V = 15, P_OUT = 19, P_SCALE = 23, P_SOFTCAP = 24, P_C
 const P_CAUSAL_OFFSETS = 26, P_KEY_LENGTHS = 27, P_MASK_KIND = 28, P_MASK = 29, P_LSE = 34;
 const P_SCRATCH = 35, P_BLOCK_Q = 36, P_BLOCK_K = 37, P_SCORES = 38, P_SCORES_MODE = 39;
 const P_COUNT = 40;
+/** Slots of the parameter block, and the scratch pointer's slot (the pool gives each worker its own). */
+export const P_COUNT_SLOTS = P_COUNT, P_SCRATCH_SLOT = P_SCRATCH;
 
 /** Wasm32 linear memory: 65536 pages of 64 KiB. */
 export const WASM_MAX_BYTES = 2 ** 32;
@@ -212,6 +214,26 @@ export class WasmEngine {
    * kernels over every (batch, head). The memory must already hold the layout (ensure()).
    */
   execAttend(plan: Plan, a: AttendAddrs, placed: Placed = {}): void {
+    this.writeAttend(plan, a, placed);
+    const heads = plan.B * plan.Hq;
+    if (plan.Lq <= tuning.decodeMaxRows) this.exports.attentionDecode(a.params, 0, heads, 0, plan.Lq);
+    else this.exports.attentionFlash(a.params, 0, heads, 0, plan.Lq);
+    this.scores(plan, a);
+  }
+
+  /** Runs the scores kernel when the plan asks for weights or ONNX's qk_matmul_output. */
+  scores(plan: Plan, a: AttendAddrs): void {
+    if (plan.scoresMode >= 0 || plan.returnWeights) {
+      this.views();
+      const p = a.params >> 2;
+      this.i32[p + P_SCORES] = a.scores;
+      this.i32[p + P_SCORES_MODE] = plan.scoresMode >= 0 ? plan.scoresMode : 3;
+      this.exports.attentionScores(a.params, 0, plan.B * plan.Hq);
+    }
+  }
+
+  /** Copies the inputs that are not `placed` and writes the parameter block; runs nothing. */
+  writeAttend(plan: Plan, a: AttendAddrs, placed: Placed = {}): void {
     const { B, Hq, Hkv, Lq, Lkv, Dk, Dv } = plan;
     this.views();
     const f32 = this.f32, i32 = this.i32;
@@ -247,15 +269,6 @@ export class WasmEngine {
     i32[p + P_SCRATCH] = a.scratch;
     i32[p + P_BLOCK_Q] = tuning.blockQ;
     i32[p + P_BLOCK_K] = tuning.blockK;
-
-    const heads = B * Hq;
-    if (Lq <= tuning.decodeMaxRows) this.exports.attentionDecode(a.params, 0, heads, 0, Lq);
-    else this.exports.attentionFlash(a.params, 0, heads, 0, Lq);
-    if (plan.scoresMode >= 0 || plan.returnWeights) {
-      i32[p + P_SCORES] = a.scores;
-      i32[p + P_SCORES_MODE] = plan.scoresMode >= 0 ? plan.scoresMode : 3;
-      this.exports.attentionScores(a.params, 0, heads);
-    }
   }
 
   /**
@@ -265,11 +278,17 @@ export class WasmEngine {
    * plan.scoresMode stage when that is ≥ 0 (ONNX qk_matmul_output).
    */
   run(fn: string, plan: Plan, placed: Placed = {}): AttentionResult & { scores?: Float32Array } {
-    const { B, Hq, Lq, Lkv, Dv } = plan;
     const L = this.arena();
     const a = this.layoutAttend(plan, L, placed);
     this.ensure(fn, L.top, L.parts);
     this.execAttend(plan, a, placed);
+    return this.collect(plan, a);
+  }
+
+  /** Copies a finished call's results out of memory (into plan.out when given). */
+  collect(plan: Plan, a: AttendAddrs): AttentionResult & { scores?: Float32Array } {
+    const { B, Hq, Lq, Lkv, Dv } = plan;
+    this.views();
     const f32 = this.f32;
     const result: AttentionResult & { scores?: Float32Array } = { data: null as unknown as Float32Array, dims: plan.outDims };
     const nOut = B * Hq * Lq * Dv;

@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { initWith, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
 
 export * from "./api.js";
+export { createAttentionPool, type AttentionPool, type AttentionPoolOptions } from "./pool-node.js";
 
 const readBuild = (build: string) => readFile(new URL(`../build/${build}.wasm`, import.meta.url));
 const readUrl = (url: URL) => (url.protocol === "file:" ? readFile(url) : fetch(url));

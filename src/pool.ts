@@ -1,0 +1,190 @@
+// createAttentionPool: attention on several threads over one shared wasm memory.
+//
+// The main thread checks the call and lays it out in a shared WebAssembly.Memory (the
+// simd-threads build imports it), copying each input once; the workers instantiate the
+// same module over that memory and each runs its share of (batch·head, query block)
+// units, so a single head with a long sequence spreads over the threads too. Units are
+// costed by how many keys their rows see (causal rows see fewer) and dealt out longest
+// first to the least loaded worker. Each worker has its own parameter block and scratch.
+// Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
+// pool says so once and runs attention() on the calling thread instead, same results.
+import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
+import { WasmEngine, P_SCRATCH_SLOT, P_COUNT_SLOTS } from "./abi.js";
+import { planAttention, type Plan } from "./plan.js";
+import { attention } from "./attention.js";
+import { rowLimit } from "./reference.js";
+import { tuning } from "./tuning.js";
+import { checkInt, checkOptionNames, describe } from "./check.js";
+import type { FromWorker, ToWorker } from "./pool-worker-core.js";
+
+export interface AttentionPoolOptions {
+  /** Worker threads (default: the number of cores, at least 1). */
+  threads?: number;
+}
+
+export interface AttentionPool {
+  /** Workers running; 0 when the pool fell back to the calling thread. */
+  readonly threads: number;
+  /** attention() split over the workers; resolves to the same result. Calls queue in order. */
+  attention(q: Float32Tensor, k: Float32Tensor, v: Float32Tensor, options?: AttentionOptions): Promise<AttentionResult>;
+  /** Stops the workers; later calls reject. */
+  close(): Promise<void>;
+}
+
+/** What a runtime supplies: how to start a worker, the simd-threads module, the core count. */
+export interface PoolHost {
+  spawn(): PoolWorker;
+  module(): Promise<WebAssembly.Module>;
+  cores: number;
+  /** Why threads cannot run here, or null. */
+  unavailable(): string | null;
+}
+
+export interface PoolWorker {
+  post(m: ToWorker): void;
+  onMessage(f: (m: FromWorker) => void): void;
+  /** Keep the process alive while a job runs (Node); no-op in browsers. */
+  busy(on: boolean): void;
+  terminate(): Promise<unknown> | void;
+}
+
+let warned = false;
+
+export async function createPoolWith(host: PoolHost, options?: AttentionPoolOptions): Promise<AttentionPool> {
+  const fn = "createAttentionPool";
+  const o = options ?? {};
+  if (typeof o !== "object" || Array.isArray(o)) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
+  checkOptionNames(fn, "option", o, ["threads"]);
+  const threads = o.threads === undefined ? Math.max(1, host.cores) : checkInt(fn, "threads", o.threads, 1, 256);
+  const why = host.unavailable();
+  if (why !== null) {
+    if (!warned) {
+      warned = true;
+      console.warn(`wasm-attention: ${fn}: ${why}; the pool runs single-threaded on the calling thread (same results).`);
+    }
+    return fallbackPool();
+  }
+  const module = await host.module();
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const engine = new WasmEngine(new WebAssembly.Instance(module, { env: { memory } }));
+  const workers: PoolWorker[] = [];
+  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  try {
+    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+      const w = host.spawn();
+      workers.push(w);
+      w.onMessage((m) => {
+        if (m.type === "ready") { resolve(); return; }
+        const job = pending.get(m.type === "done" ? m.id : m.id);
+        if (m.type === "error" && m.id === -1) { reject(new Error(`${fn}: a worker could not start: ${m.message}`)); return; }
+        if (!job) return;
+        pending.delete(m.id);
+        if (m.type === "done") job.resolve();
+        else job.reject(new Error(`attention pool: a worker failed: ${m.message}`));
+      });
+      w.post({ type: "init", module, memory });
+    })));
+  } catch (e) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw e;
+  }
+  for (const w of workers) w.busy(false);
+
+  let closed = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const runOn = (w: PoolWorker, decode: boolean, params: number, units: Int32Array) =>
+    new Promise<void>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      w.post({ type: "run", id, decode, params, units });
+    });
+
+  const call = async (plan: Plan): Promise<AttentionResult> => {
+    const fnc = "pool.attention";
+    const L = engine.arena();
+    const a = engine.layoutAttend(plan, L);
+    // One parameter block and one scratch region per worker beyond the first.
+    const scratchBytes = engine.exports.attentionScratchBytes(plan.Dk, plan.Dv, tuning.blockQ, tuning.blockK);
+    const extra = workers.slice(1).map(() => ({ params: L.take("parameters", P_COUNT_SLOTS * 4), scratch: L.take("scratch", scratchBytes) }));
+    engine.ensure(fnc, L.top, L.parts);
+    engine.writeAttend(plan, a);
+    const i32 = new Int32Array(memory.buffer);
+    const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
+    for (const b of blocks.slice(1)) {
+      i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
+      i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
+    }
+    const decode = plan.Lq <= tuning.decodeMaxRows;
+    const shares = split(plan, decode, workers.length);
+    for (const w of workers) w.busy(true);
+    try {
+      await Promise.all(workers.map((w, i) => (shares[i]!.length ? runOn(w, decode, blocks[i]!.params, shares[i]!) : undefined)));
+    } finally {
+      for (const w of workers) w.busy(false);
+    }
+    engine.scores(plan, a);
+    const { scores: _, ...res } = engine.collect(plan, a);
+    return res;
+  };
+
+  return {
+    threads,
+    attention(q, k, v, options) {
+      if (closed) return Promise.reject(new Error("pool.attention: the pool is closed"));
+      let plan: Plan;
+      try { plan = planAttention("pool.attention", q, k, v, options); } catch (e) { return Promise.reject(e); }
+      const p = queue.then(() => call(plan));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue;
+      await Promise.all(workers.map((w) => w.terminate()));
+      for (const j of pending.values()) j.reject(new Error("pool.attention: the pool was closed"));
+    },
+  };
+}
+
+function fallbackPool(): AttentionPool {
+  let closed = false;
+  return {
+    threads: 0,
+    async attention(q, k, v, options) {
+      if (closed) throw new Error("pool.attention: the pool is closed");
+      return attention(q, k, v, options);
+    },
+    async close() { closed = true; },
+  };
+}
+
+/**
+ * Splits a call into units [bh, q0, q1] and deals them to `n` workers: each unit is
+ * costed by the keys its rows see; longest first to the least loaded worker (LPT).
+ */
+export function split(plan: Plan, decode: boolean, n: number): Int32Array[] {
+  const units: { bh: number; q0: number; q1: number; cost: number }[] = [];
+  const step = decode ? plan.Lq : tuning.blockQ;
+  for (let bh = 0; bh < plan.B * plan.Hq; bh++) {
+    const b = Math.floor(bh / plan.Hq);
+    for (let q0 = 0; q0 < plan.Lq; q0 += Math.max(1, step)) {
+      const q1 = Math.min(plan.Lq, q0 + Math.max(1, step));
+      let cost = 0;
+      for (let i = q0; i < q1; i++) cost += rowLimit(plan, b, i) + 1;
+      units.push({ bh, q0, q1, cost });
+    }
+  }
+  units.sort((x, y) => y.cost - x.cost);
+  const load = new Array<number>(n).fill(0);
+  const lists: number[][] = Array.from({ length: n }, () => []);
+  for (const u of units) {
+    let w = 0;
+    for (let i = 1; i < n; i++) if (load[i]! < load[w]!) w = i;
+    load[w]! += u.cost;
+    lists[w]!.push(u.bh, u.q0, u.q1);
+  }
+  return lists.map((l) => Int32Array.from(l));
+}
