@@ -18,7 +18,9 @@ if (!browser) console.warn(`\n${BROWSER_SKIPPED}\n`);
 //   it behind a flag), so every build runs the same tests;
 // - chromium: the same attention, ONNX conformance and kernel test files in headless
 //   Chromium on all four builds (relaxed-simd, simd, scalar, js), importing the browser
-//   entry (src/web.ts) wherever the tests import src/index.js, plus test/browser/.
+//   entry (src/web.ts) wherever the tests import src/index.js, plus test/browser/;
+// - runtimes: the package as published (npm pack) in workerd, Deno, Bun, and bundled by
+//   esbuild and Vite into apps loaded in Chromium; exports, sizes (test/runtimes/).
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -61,6 +63,7 @@ export default defineConfig({
           },
         },
       }] : []),
+      { test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], pool: "forks", globalSetup: ["test/runtimes/setup.ts"] } },
     ],
   },
 });

@@ -1,0 +1,132 @@
+// Two tiny apps built from the published package with the bundlers' own command lines,
+// then loaded in real headless Chromium (playwright driving Debian's chromium):
+// - Vite (`vite build`, and the `vite` dev server): nothing to configure; it copies the
+//   three .wasm files it finds behind the browser entry's
+//   new URL("../build/….wasm", import.meta.url);
+// - esbuild (`esbuild main.js --bundle --format=esm --outdir=www --loader:.wasm=file`):
+//   esbuild does not copy those, so the app imports the .wasm with the file loader and
+//   passes its URL to init(), exactly as the README says.
+// Both are served with a Content-Security-Policy that allows WebAssembly but not eval
+// (`script-src 'self' 'wasm-unsafe-eval'`); without 'wasm-unsafe-eval', init() fails
+// with Chromium's CSP error, which is what the README warns about.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser } from "playwright";
+import { createServer, createLogger } from "vite";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { attentionReference } from "../../src/attention.js";
+import { problem } from "../fixtures/shared/check.js";
+import { BROWSER_SKIPPED, browserAvailable, chromiumLaunchOptions } from "../util/chromium.js";
+import { serve } from "./static-server.js";
+
+const app = inject("appDir");
+const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+const haveBrowser = browserAvailable();
+if (!haveBrowser) console.warn(BROWSER_SKIPPED);
+
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
+const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
+
+interface PageResult { build?: string; dims?: number[]; ok?: boolean; maxDiff?: number; data?: number[]; error?: string }
+
+let browser: Browser;
+beforeAll(async () => { if (haveBrowser) browser = await chromium.launch(chromiumLaunchOptions); });
+afterAll(async () => { await browser?.close(); });
+
+async function load(dir: string, csp: string): Promise<{ result: PageResult; pageErrors: string[] }> {
+  const server = await serve(dir, { "content-security-policy": csp });
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  try {
+    await page.goto(server.url);
+    await page.waitForFunction(() => (window as { result?: unknown }).result !== undefined, undefined, { timeout: 30_000 });
+    const result = await page.evaluate(() => (window as unknown as { result: PageResult }).result);
+    return { result, pageErrors };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+function expectRight(r: PageResult): void {
+  expect(r.error).toBeUndefined();
+  const { q, k, v, options } = problem();
+  const ref = attentionReference(q, k, v, options);
+  expect(r.dims).toEqual(ref.dims);
+  expect(r.ok, `maxDiff ${r.maxDiff}`).toBe(true);
+  let worst = 0;
+  for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(r.data![i]! - ref.data[i]!));
+  expect(worst).toBeLessThan(1e-5);
+}
+
+describe.skipIf(!haveBrowser)("bundled apps in Chromium", () => {
+  describe("Vite", () => {
+    const out = join(app, "vite-app", "dist");
+    beforeAll(() => {
+      execFileSync(bin("vite"), ["build", "--logLevel", "warn"], { cwd: join(app, "vite-app"), stdio: "pipe", timeout: 120_000 });
+    });
+
+    test("vite build copies the three .wasm files", () => {
+      const assets = readdirSync(join(out, "assets"));
+      for (const b of ["relaxed-simd", "simd", "scalar"]) expect(assets.some((f) => f.startsWith(`${b}-`) && f.endsWith(".wasm")), b).toBe(true);
+    });
+
+    test("the app gets the right answer on relaxed-simd, under a CSP with 'wasm-unsafe-eval' and no eval", async () => {
+      const { result, pageErrors } = await load(out, CSP);
+      expect(pageErrors).toEqual([]);
+      expect(result.build).toBe("relaxed-simd");
+      expectRight(result);
+    });
+
+    test("without 'wasm-unsafe-eval' in the CSP, init() fails with Chromium's CSP error", async () => {
+      const { result } = await load(out, CSP_WITHOUT_WASM);
+      expect(result.error).toMatch(/Content Security Policy|unsafe-eval/);
+    });
+
+    test("the `vite` dev server serves the same app, without warnings, on relaxed-simd", async () => {
+      const logger = createLogger("warn");
+      const warnings: string[] = [];
+      logger.warn = (m) => { warnings.push(m); };
+      logger.error = (m) => { warnings.push(m); };
+      const server = await createServer({ root: join(app, "vite-app"), configFile: false, customLogger: logger, server: { port: 0, host: "127.0.0.1" } });
+      await server.listen();
+      const page = await browser.newPage();
+      try {
+        await page.goto(server.resolvedUrls!.local[0]!);
+        await page.waitForFunction(() => (window as { result?: unknown }).result !== undefined, undefined, { timeout: 30_000 });
+        const result = await page.evaluate(() => (window as unknown as { result: PageResult }).result);
+        expect(result.build).toBe("relaxed-simd");
+        expectRight(result);
+        expect(warnings).toEqual([]);
+      } finally {
+        await page.close();
+        await server.close();
+      }
+    });
+  });
+
+  describe("esbuild", () => {
+    const out = join(app, "esbuild-app", "www");
+    beforeAll(() => {
+      const dir = join(app, "esbuild-app");
+      execFileSync(bin("esbuild"), ["main.js", "--bundle", "--format=esm", "--outdir=www", "--loader:.wasm=file", "--log-level=warning"], { cwd: dir, stdio: "pipe", timeout: 60_000 });
+      copyFileSync(join(dir, "index.html"), join(out, "index.html"));
+    });
+
+    test("the file loader copied simd.wasm into the output folder", () => {
+      expect(readdirSync(out).filter((f) => f.endsWith(".wasm"))).toEqual([expect.stringMatching(/^simd-[A-Z0-9]+\.wasm$/)]);
+    });
+
+    test("the app gets the right answer on the simd build, under a CSP with 'wasm-unsafe-eval' and no eval", async () => {
+      const { result, pageErrors } = await load(out, CSP);
+      expect(pageErrors).toEqual([]);
+      expect(result.build).toBe("simd");
+      expectRight(result);
+    });
+  });
+});
+
+test.runIf(!haveBrowser)(BROWSER_SKIPPED, () => { expect(haveBrowser).toBe(false); });

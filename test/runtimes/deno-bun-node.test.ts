@@ -1,0 +1,63 @@
+// The published package under Node, Deno and Bun (npm `deno`, `bun`): the same script
+// (test/fixtures/node-deno-bun/smoke.mjs) imports "wasm-attention" through its "node"
+// export condition, runs attention() and compares with the float64 reference; the result
+// is checked again here against the reference computed in this process.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, inject, test } from "vitest";
+import { attentionReference } from "../../src/attention.js";
+import { problem } from "../fixtures/shared/check.js";
+
+const app = inject("appDir");
+const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+
+interface Smoke { runtime: string; build: string; dims: number[]; maxDiff: number; ok: boolean; data: number[]; entry: string }
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Smoke {
+  const out = execFileSync(cmd, [...args, "smoke.mjs"], {
+    cwd: join(app, "node-deno-bun"), encoding: "utf8", timeout: 60_000,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as Smoke;
+}
+
+function expectRight(r: Smoke): void {
+  const { q, k, v, options } = problem();
+  const ref = attentionReference(q, k, v, options);
+  expect(r.dims).toEqual(ref.dims);
+  expect(r.ok, `maxDiff ${r.maxDiff}`).toBe(true);
+  // The same bound as check.js: |y| ≤ 1 and float32 over 53 keys × 64 dims.
+  let worst = 0;
+  for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(r.data[i]! - ref.data[i]!));
+  expect(worst).toBeLessThan(1e-5);
+}
+
+describe("the published package", () => {
+  test("Node 20 (node condition): simd by default", () => {
+    const r = run(process.execPath, []);
+    expect(r).toMatchObject({ runtime: "node", build: "simd" });
+    expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
+    expectRight(r);
+  });
+
+  test("Node 20 with --experimental-wasm-relaxed-simd: relaxed-simd", () => {
+    const r = run(process.execPath, ["--experimental-wasm-relaxed-simd"]);
+    expect(r).toMatchObject({ runtime: "node", build: "relaxed-simd" });
+    expectRight(r);
+  });
+
+  test("Deno (npm deno): node condition, relaxed-simd", () => {
+    const r = run(bin("deno"), ["run", "--allow-read", "--no-lock", "--quiet"], { DENO_DIR: join(app, ".deno"), DENO_NO_UPDATE_CHECK: "1" });
+    expect(r).toMatchObject({ runtime: "deno", build: "relaxed-simd" });
+    expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
+    expectRight(r);
+  });
+
+  test("Bun (npm bun, JavaScriptCore): node condition, relaxed-simd", () => {
+    const r = run(bin("bun"), ["--no-install"]);
+    expect(r).toMatchObject({ runtime: "bun", build: "relaxed-simd" });
+    expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
+    expectRight(r);
+  });
+});
