@@ -63,6 +63,21 @@ export default defineConfig({
           },
         },
       }] : []),
+      ...(browser ? [{
+        // Cross-origin isolated (COOP/COEP), so SharedArrayBuffer exists and the worker pool runs threads.
+        server: { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } },
+        test: {
+          name: "chromium-isolated",
+          include: ["test/browser/pool.test.ts"],
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: chromiumLaunchOptions }),
+            instances: [{ browser: "chromium" as const }],
+            screenshotFailures: false,
+          },
+        },
+      }] : []),
       { test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], pool: "forks", globalSetup: ["test/runtimes/setup.ts"] } },
     ],
   },

@@ -8,6 +8,7 @@
 import { initWith, type InitOptions, type InitResult, type WasmSource, type WASM_BUILDS } from "./loader.js";
 
 export * from "./api.js";
+export { createAttentionPool, type AttentionPool, type AttentionPoolOptions } from "./pool-web.js";
 
 function buildUrl(build: (typeof WASM_BUILDS)[number]): URL {
   switch (build) {

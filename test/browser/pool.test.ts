@@ -1,0 +1,44 @@
+// The worker pool in Chromium. In the chromium-isolated project (served with COOP/COEP,
+// vitest.config.ts) SharedArrayBuffer exists: the pool runs 2 Web Workers over one shared
+// memory and every case equals attention() on the simd build bit for bit. In the plain
+// chromium project the page is not isolated: the pool says so once and runs on the
+// calling thread, with the same results.
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { attention, createAttentionPool, init, type AttentionPool } from "../../src/web.js";
+import { makeInputs, randomCases, sizeCases } from "../cases.js";
+
+const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+
+describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "pool in a page that is not cross-origin isolated: fallback", () => {
+  let pool: AttentionPool;
+  const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+  beforeAll(async () => {
+    await init(undefined, { build: "simd" });
+    pool = await createAttentionPool({ threads: 2 });
+    await createAttentionPool({ threads: 2 }).then((p) => p.close());
+  });
+  afterAll(() => { warn.mockRestore(); return pool.close(); });
+
+  test(isolated ? "threads run, no warning" : "says so once, clearly, and uses the calling thread", () => {
+    if (isolated) {
+      expect(typeof SharedArrayBuffer).toBe("function");
+      expect(pool.threads).toBe(2);
+      expect(warn).not.toHaveBeenCalled();
+    } else {
+      expect(pool.threads).toBe(0);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/not cross-origin isolated.*Cross-Origin-Opener-Policy.*single-threaded/);
+    }
+  });
+
+  const cases = [...sizeCases, ...randomCases(30, 13)];
+  test.each(cases.map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
+    const x = makeInputs(c);
+    const want = attention(x.q, x.k, x.v, { ...x.options, out: undefined });
+    const got = await pool.attention(x.q, x.k, x.v, x.options);
+    expect(same(got.data, want.data), `${c.name}: output differs`).toBe(true);
+    if (c.returnLse) expect(same(got.lse!.data, want.lse!.data)).toBe(true);
+    if (c.returnWeights) expect(same(got.weights!.data, want.weights!.data)).toBe(true);
+  });
+});
