@@ -16,8 +16,9 @@ import {
   P_HQ, P_HKV, P_LQ, P_DK, P_DV, P_Q, P_K, P_V, P_OUT, P_SCALE, P_SOFTCAP,
   P_MASK_KIND, P_LSE, P_SCRATCH, P_BLOCK_K, MASK_NONE, pI32, pPtr, pF32,
 } from "../params";
-import { keyLength, rowLimit, maskRow, maskKeyStrideBytes, applyMaskRow } from "./attention-mask";
-import { expf_rr2p6, expf4_rr2p6, expConst } from "./f32-exp-rr2-p6";
+import { headAddr, rowBytes, keyLength, rowLimit, maskRow, maskKeyStrideBytes, applyMaskRow } from "./attention-common";
+import { expf_rr2p6 } from "./f32-exp-rr2-p6";
+import { f32RaddstoreexpminusmaxRr2p6 } from "./f32-raddstoreexpminusmax-rr2p6";
 import { f32SoftcapTanh } from "./f32-softcap-tanh";
 import { madd } from "./f32x4-madd";
 
@@ -137,12 +138,12 @@ export function f32AttentionDecodeDot(p: usize, bh0: i32, bh1: i32, q0: i32, q1:
 
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / hq, h = bh % hq, hk = h / group;
-    const qh = pPtr(p, P_Q) + (<usize>(b * pI32(p, P_Q + 1) + h * pI32(p, P_Q + 2)) << 2);
-    const kh = pPtr(p, P_K) + (<usize>(b * pI32(p, P_K + 1) + hk * pI32(p, P_K + 2)) << 2);
-    const vh = pPtr(p, P_V) + (<usize>(b * pI32(p, P_V + 1) + hk * pI32(p, P_V + 2)) << 2);
-    const oh = pPtr(p, P_OUT) + (<usize>(b * pI32(p, P_OUT + 1) + h * pI32(p, P_OUT + 2)) << 2);
-    const qs = <usize>pI32(p, P_Q + 3) << 2, ks = <usize>pI32(p, P_K + 3) << 2;
-    const vs = <usize>pI32(p, P_V + 3) << 2, os = <usize>pI32(p, P_OUT + 3) << 2;
+    const qh = headAddr(p, P_Q, b, h);
+    const kh = headAddr(p, P_K, b, hk);
+    const vh = headAddr(p, P_V, b, hk);
+    const oh = headAddr(p, P_OUT, b, h);
+    const qs = rowBytes(p, P_Q), ks = rowBytes(p, P_K);
+    const vs = rowBytes(p, P_V), os = rowBytes(p, P_OUT);
     const kl = keyLength(p, b);
 
     for (let i = q0; i < q1; i++) {
@@ -173,29 +174,7 @@ export function f32AttentionDecodeDot(p: usize, bh0: i32, bh1: i32, q0: i32, q1:
           for (; x < nv; x++) store<f32>(acc + (<usize>x << 2), load<f32>(acc + (<usize>x << 2)) * a);
         }
         // p_j = e^(s_j − m'), l += Σ p_j
-        let sum: f32 = 0;
-        let jj = 0;
-        if (ASC_FEATURE_SIMD) {
-          const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
-          const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
-          const e8 = expConst(8), one = expConst(9), e10 = expConst(10), e11 = expConst(11);
-          const vm = f32x4.splat(mSafe);
-          let vsum = f32x4.splat(0);
-          for (; jj + 4 <= nk; jj += 4) {
-            const o = sc + (<usize>jj << 2);
-            const e = expf4_rr2p6(f32x4.sub(v128.load(o), vm), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11);
-            v128.store(o, e);
-            vsum = f32x4.add(vsum, e);
-          }
-          sum = (f32x4.extract_lane(vsum, 0) + f32x4.extract_lane(vsum, 1)) +
-                (f32x4.extract_lane(vsum, 2) + f32x4.extract_lane(vsum, 3));
-        }
-        for (; jj < nk; jj++) {
-          const o = sc + (<usize>jj << 2);
-          const e = expf_rr2p6(load<f32>(o) - mSafe);
-          store<f32>(o, e);
-          sum += e;
-        }
+        const sum = f32RaddstoreexpminusmaxRr2p6(sc, nk, mSafe);
         l = l * a + sum;
         m = mNew;
         // acc += Σ p_j v_j, skipping exact zeros (masked keys).

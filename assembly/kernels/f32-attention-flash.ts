@@ -25,7 +25,7 @@ import {
   P_HQ, P_HKV, P_LQ, P_LKV, P_DK, P_DV, P_Q, P_K, P_V, P_OUT, P_SCALE, P_SOFTCAP,
   P_MASK_KIND, P_LSE, P_SCRATCH, P_BLOCK_Q, P_BLOCK_K, MASK_NONE, MASK_BOOL, pI32, pPtr, pF32,
 } from "../params";
-import { keyLength, rowLimit, maskRow, maskKeyStrideBytes } from "./attention-mask";
+import { headAddr, rowBytes, keyLength, rowLimit, maskRow, maskKeyStrideBytes } from "./attention-common";
 import { gemmNn } from "./f32-gemm-nn";
 import { expf_rr2p6, expf4_rr2p6, expConst } from "./f32-exp-rr2-p6";
 import { f32SoftcapTanh } from "./f32-softcap-tanh";
@@ -213,12 +213,12 @@ export function f32AttentionFlash(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32
 
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / hq, h = bh % hq, hk = h / group;
-    const qh = pPtr(p, P_Q) + (<usize>(b * pI32(p, P_Q + 1) + h * pI32(p, P_Q + 2)) << 2);
-    const kh = pPtr(p, P_K) + (<usize>(b * pI32(p, P_K + 1) + hk * pI32(p, P_K + 2)) << 2);
-    const vh = pPtr(p, P_V) + (<usize>(b * pI32(p, P_V + 1) + hk * pI32(p, P_V + 2)) << 2);
-    const oh = pPtr(p, P_OUT) + (<usize>(b * pI32(p, P_OUT + 1) + h * pI32(p, P_OUT + 2)) << 2);
-    const qs = <usize>pI32(p, P_Q + 3) << 2, ks = <usize>pI32(p, P_K + 3) << 2;
-    const vs = <usize>pI32(p, P_V + 3) << 2, os = <usize>pI32(p, P_OUT + 3) << 2;
+    const qh = headAddr(p, P_Q, b, h);
+    const kh = headAddr(p, P_K, b, hk);
+    const vh = headAddr(p, P_V, b, hk);
+    const oh = headAddr(p, P_OUT, b, h);
+    const qs = rowBytes(p, P_Q), ks = rowBytes(p, P_K);
+    const vs = rowBytes(p, P_V), os = rowBytes(p, P_OUT);
     const kl = keyLength(p, b);
     // Only the value rows any query can see matter: guard P·V if one is not finite.
     const guard = f32RowsAnyNonfinite(vh, kl, dv, vs);

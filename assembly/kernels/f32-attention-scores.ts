@@ -12,7 +12,7 @@ import {
   P_HQ, P_HKV, P_LQ, P_LKV, P_DK, P_Q, P_K, P_SCALE, P_SOFTCAP,
   P_MASK_KIND, P_SCORES, P_SCORES_MODE, MASK_NONE, pI32, pPtr, pF32,
 } from "../params";
-import { keyLength, rowLimit, maskRow, maskKeyStrideBytes, applyMaskRow } from "./attention-mask";
+import { headAddr, rowBytes, keyLength, rowLimit, maskRow, maskKeyStrideBytes, applyMaskRow } from "./attention-common";
 import { dotScores } from "./f32-attention-decode-dot";
 import { f32SoftcapTanh } from "./f32-softcap-tanh";
 import { f32SoftmaxRowsRr2p6 } from "./f32-softmax-rows-rr2p6";
@@ -30,9 +30,9 @@ export function f32AttentionScores(p: usize, bh0: i32, bh1: i32): void {
 
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / hq, h = bh % hq, hk = h / group;
-    const qh = pPtr(p, P_Q) + (<usize>(b * pI32(p, P_Q + 1) + h * pI32(p, P_Q + 2)) << 2);
-    const kh = pPtr(p, P_K) + (<usize>(b * pI32(p, P_K + 1) + hk * pI32(p, P_K + 2)) << 2);
-    const qs = <usize>pI32(p, P_Q + 3) << 2, ks = <usize>pI32(p, P_K + 3) << 2;
+    const qh = headAddr(p, P_Q, b, h);
+    const kh = headAddr(p, P_K, b, hk);
+    const qs = rowBytes(p, P_Q), ks = rowBytes(p, P_K);
     const kl = keyLength(p, b);
     for (let i = 0; i < lq; i++) {
       const row = out + (<usize>(bh * lq + i) * <usize>lkv << 2);

@@ -1,4 +1,4 @@
-// Which keys a query row may see, shared by the attention kernels.
+// Shared by the attention kernels: where a head's rows are, and which keys a query row may see.
 //
 // Structural limits (causal, key lengths) make a prefix of keys visible: query row i of
 // batch b sees keys j < rowLimit, where
@@ -55,4 +55,14 @@ export function applyMaskRow(kind: i32, s: usize, n: i32, row: usize, j0: i32, k
       m += keyStrideBytes;
     }
   }
+}
+
+// Byte address of head (b, h) of the tensor whose pointer sits at `slot` (P_Q, P_K, P_V,
+// P_OUT) and whose batch and head strides follow it; and that tensor's row stride in bytes.
+@inline export function headAddr(p: usize, slot: i32, b: i32, h: i32): usize {
+  return pPtr(p, slot) + (<usize>(b * pI32(p, slot + 1) + h * pI32(p, slot + 2)) << 2);
+}
+
+@inline export function rowBytes(p: usize, slot: i32): usize {
+  return <usize>pI32(p, slot + 3) << 2;
 }
