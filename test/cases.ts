@@ -149,3 +149,52 @@ export function randomCases(n: number, seed = 7): AttentionCase[] {
   }
   return cases;
 }
+
+/**
+ * A benchmark shape (bench/run.ts times it; the tests run it at reduced size). B = 1,
+ * 4D layout, Dk = Dv = D, scale 1/√D. `quick` marks the cases `npm start` runs.
+ */
+export interface BenchCase extends AttentionCase {
+  quick: boolean;
+  /** Decoding through a KVCache: this many keys are cached before the timed step appends one (Lkv = kvCached + 1). */
+  kvCached?: number;
+  /** The FLOP count 4·B·Hq·Lq·Lkv·D (every (query, key) pair, masked or not). */
+  flops: number;
+  /** What the shape stands for. */
+  what: string;
+}
+
+function benchCase(c: { name: string; H: number; Hkv?: number; Lq: number; Lkv: number; D: number; causal?: boolean; kvCached?: number; quick: boolean; what: string }): BenchCase {
+  const Hkv = c.Hkv ?? c.H;
+  const bc: BenchCase = {
+    name: c.name, B: 1, Hq: c.H, Hkv, Lq: c.Lq, Lkv: c.Lkv, Dk: c.D, Dv: c.D, layout: "4d",
+    quick: c.quick, flops: 4 * c.H * c.Lq * c.Lkv * c.D, what: c.what,
+  };
+  if (c.causal) bc.causal = true;
+  if (c.kvCached !== undefined) bc.kvCached = c.kvCached;
+  return bc;
+}
+
+/** The benchmark's shapes (issue 3), in the order the suite runs them. */
+export const benchCases: BenchCase[] = [
+  benchCase({ name: "edge-small", H: 4, Lq: 64, Lkv: 64, D: 32, quick: true, what: "a small on-device model; call overhead dominates" }),
+  benchCase({ name: "bert-base", H: 12, Lq: 128, Lkv: 128, D: 64, quick: true, what: "BERT-base, 128 tokens" }),
+  benchCase({ name: "bert-512", H: 12, Lq: 512, Lkv: 512, D: 64, quick: true, what: "BERT-base at its full 512 tokens" }),
+  benchCase({ name: "gpt2-prefill", H: 12, Lq: 1024, Lkv: 1024, D: 64, causal: true, quick: true, what: "GPT-2 small prompt of 1024 tokens, causal" }),
+  benchCase({ name: "gpt2-decode", H: 12, Lq: 1, Lkv: 1025, D: 64, causal: true, kvCached: 1024, quick: true, what: "GPT-2 small, one new token against 1024 cached keys (KVCache)" }),
+  benchCase({ name: "long-4k", H: 1, Lq: 4096, Lkv: 4096, D: 64, causal: true, quick: true, what: "one head over 4096 tokens, causal" }),
+  benchCase({ name: "long-32k", H: 1, Lq: 32768, Lkv: 32768, D: 64, causal: true, quick: false, what: "one head over 32768 tokens, causal" }),
+  benchCase({ name: "gqa-llama", H: 32, Hkv: 8, Lq: 1024, Lkv: 1024, D: 128, causal: true, quick: false, what: "Llama-style GQA: 32 query heads share 8 kv heads, causal" }),
+];
+
+/**
+ * (query, key) pairs one head actually computes: all Lq·Lkv, or with causal (offset
+ * Lkv − Lq) Σ_i min(Lkv, i + Lkv − Lq + 1). 4·D flops each: the useful work.
+ */
+export function visiblePairs(c: AttentionCase): number {
+  if (!c.causal) return c.Lq * c.Lkv;
+  const off = c.causalOffset ?? c.Lkv - c.Lq;
+  let n = 0;
+  for (let i = 0; i < c.Lq; i++) n += Math.max(0, Math.min(c.Lkv, i + off + 1));
+  return n;
+}

@@ -1,0 +1,107 @@
+// Timing: warm-up, then interleaved rounds (every contender takes one sample per round,
+// in a rotating order, so a noisy moment of a shared machine hits all of them), medians.
+// A sample is one call, or for calls under a millisecond a batch of back-to-back calls
+// (time / count). Setup (prepare, before()) is outside the timing.
+import { median, quantile } from "./stats.js";
+import type { Prepared } from "./peers/types.js";
+
+export interface Contender {
+  id: string;
+  prepared: Prepared;
+}
+
+export interface Timing {
+  /** Median ms per call. */
+  ms: number;
+  /** Interquartile range of the samples, ms per call. */
+  q1: number;
+  q3: number;
+  samples: number;
+  callsPerSample: number;
+  warmupCalls: number;
+  /** The output of the last timed call. */
+  output: Float32Array;
+}
+
+export interface HarnessOptions {
+  /** Time to spend sampling each contender (ms), within minSamples..maxSamples. */
+  budgetMs: number;
+  minSamples: number;
+  maxSamples: number;
+  /** Warm-up: at least this many calls and this long (V8 runs the first calls of a function in its baseline tier). */
+  warmupCalls: number;
+  warmupMs: number;
+  /** Target duration of one sample (batches calls shorter than this). */
+  sampleMs: number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function call(p: Prepared): Promise<Float32Array> {
+  const r = p.run();
+  return r instanceof Promise ? await r : r;
+}
+
+async function timeOnce(p: Prepared, calls: number): Promise<{ ms: number; out: Float32Array }> {
+  p.before?.();
+  let out: Float32Array;
+  const t0 = performance.now();
+  let r = p.run();
+  out = r instanceof Promise ? await r : r;
+  for (let i = 1; i < calls; i++) {
+    r = p.run();
+    out = r instanceof Promise ? await r : r;
+  }
+  const ms = (performance.now() - t0) / calls;
+  return { ms, out };
+}
+
+export async function timeContenders(
+  contenders: Contender[], o: HarnessOptions, progress?: (msg: string) => void,
+): Promise<Map<string, Timing>> {
+  interface State { c: Contender; est: number; calls: number; want: number; samples: number[]; warm: number; out: Float32Array }
+  const states: State[] = [];
+  for (const c of contenders) {
+    // Warm-up, which also estimates the time per call (median of the later warm-up calls:
+    // the first ones run in V8's baseline tier, and any one call may meet a collection).
+    const t0 = performance.now();
+    const times: number[] = [];
+    let out: Float32Array = new Float32Array(0);
+    while (times.length < o.warmupCalls || performance.now() - t0 < o.warmupMs) {
+      const r = await timeOnce(c.prepared, 1);
+      times.push(r.ms); out = r.out;
+      // Slow calls: two are warm-up enough (the kernels inside are called many times per call,
+      // so V8 has tiered them up by the second; earlier cases have usually done it already).
+      if (times.length >= 2 && r.ms > o.warmupMs) break;
+      if (times.length >= 5000) break;
+    }
+    const n = times.length;
+    const last = median(times.slice(Math.floor(n / 2)));
+    const calls = c.prepared.repeatable === false ? 1 : Math.max(1, Math.min(200, Math.round(o.sampleMs / Math.max(last, 1e-3))));
+    // Calls of seconds get 3 samples (the full suite's long-32k would otherwise take minutes per build).
+    const min = last > 2000 ? Math.min(3, o.minSamples) : o.minSamples;
+    const want = Math.max(min, Math.min(o.maxSamples, Math.round(o.budgetMs / Math.max(last * calls, 1e-3))));
+    states.push({ c, est: last, calls, want, samples: [], warm: n, out });
+    progress?.(`warm ${c.id}: ${n} calls, ${last.toFixed(3)} ms; ${want} samples of ${calls}`);
+  }
+  for (let round = 0; states.some((s) => s.samples.length < s.want); round++) {
+    for (let i = 0; i < states.length; i++) {
+      const s = states[(i + round) % states.length]!;
+      if (s.samples.length >= s.want) continue;
+      const r = await timeOnce(s.c.prepared, s.calls);
+      s.samples.push(r.ms);
+      s.out = r.out;
+    }
+    gc?.(); // between rounds, outside the timing
+  }
+  const res = new Map<string, Timing>();
+  for (const s of states) {
+    res.set(s.c.id, {
+      ms: median(s.samples), q1: quantile(s.samples, 0.25), q3: quantile(s.samples, 0.75),
+      samples: s.samples.length, callsPerSample: s.calls, warmupCalls: s.warm, output: s.out,
+    });
+  }
+  return res;
+}
+
+export { call };
