@@ -162,19 +162,39 @@ function fallbackPool(): AttentionPool {
 }
 
 /**
- * Splits a call into units [bh, q0, q1] and deals them to `n` workers: each unit is
- * costed by the keys its rows see; longest first to the least loaded worker (LPT).
+ * Splits a call into units [bh, q0, q1] and deals them to `n` workers, longest first to
+ * the least loaded (LPT), each unit costed by the keys its rows see (causal rows see
+ * fewer). With at least two heads per worker a unit is a whole head (each kernel call
+ * pays a per-head setup, such as scanning V for non-finite values, once); with fewer
+ * heads each head's rows are cut into contiguous ranges of equal cost, on multiples of
+ * the query block, so every row is computed exactly as attention() computes it.
  */
 export function split(plan: Plan, decode: boolean, n: number): Int32Array[] {
+  const heads = plan.B * plan.Hq;
   const units: { bh: number; q0: number; q1: number; cost: number }[] = [];
-  const step = decode ? plan.Lq : tuning.blockQ;
-  for (let bh = 0; bh < plan.B * plan.Hq; bh++) {
+  const pieces = decode || heads >= 2 * n ? 1 : Math.ceil((2 * n) / Math.max(1, heads));
+  const bq = decode ? 1 : tuning.blockQ;
+  for (let bh = 0; bh < heads; bh++) {
     const b = Math.floor(bh / plan.Hq);
-    for (let q0 = 0; q0 < plan.Lq; q0 += Math.max(1, step)) {
-      const q1 = Math.min(plan.Lq, q0 + Math.max(1, step));
-      let cost = 0;
-      for (let i = q0; i < q1; i++) cost += rowLimit(plan, b, i) + 1;
-      units.push({ bh, q0, q1, cost });
+    // cost of each query block, then cut into `pieces` ranges of about equal cost
+    const blocks: number[] = [];
+    for (let q0 = 0; q0 < plan.Lq; q0 += bq) {
+      let c = 0;
+      for (let i = q0; i < Math.min(plan.Lq, q0 + bq); i++) c += rowLimit(plan, b, i) + 1;
+      blocks.push(c);
+    }
+    const total = blocks.reduce((x, y) => x + y, 0);
+    let start = 0, acc = 0, cut = 1;
+    for (let j = 0; j < blocks.length; j++) {
+      acc += blocks[j]!;
+      const last = j === blocks.length - 1;
+      if (last || (cut < pieces && acc >= (total * cut) / pieces)) {
+        const q0 = start * bq, q1 = Math.min(plan.Lq, (j + 1) * bq);
+        const cost = blocks.slice(start, j + 1).reduce((x, y) => x + y, 0);
+        units.push({ bh, q0, q1, cost });
+        start = j + 1;
+        cut++;
+      }
     }
   }
   units.sort((x, y) => y.cost - x.cost);
