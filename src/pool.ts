@@ -120,7 +120,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const shares = split(plan, decode, workers.length);
     for (const w of workers) w.busy(true);
     try {
-      await Promise.all(workers.map((w, i) => (shares[i]!.length ? runOn(w, decode, blocks[i]!.params, shares[i]!) : undefined)));
+      const done = Promise.all(workers.map((w, i) => (shares[i]!.length ? runOn(w, decode, blocks[i]!.params, shares[i]!) : undefined)));
+      // While the workers compute, the idle main thread allocates the output and touches
+      // its pages: first-touch page faults of a fresh multi-megabyte array cost as much
+      // as a sizeable part of the attention itself on some machines (about 4 µs per KiB
+      // on the VMs this was measured on), and here they overlap the work instead of
+      // following it.
+      if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
+      await done;
     } finally {
       for (const w of workers) w.busy(false);
     }
