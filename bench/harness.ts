@@ -78,8 +78,8 @@ export async function timeContenders(
     const n = times.length;
     const last = median(times.slice(Math.floor(n / 2)));
     const calls = c.prepared.repeatable === false ? 1 : Math.max(1, Math.min(200, Math.round(o.sampleMs / Math.max(last, 1e-3))));
-    // Calls of seconds get 3 samples (the full suite's long-32k would otherwise take minutes per build).
-    const min = last > 2000 ? Math.min(3, o.minSamples) : o.minSamples;
+    // Calls of 10 s and more get 3 samples (the scalar build on long-32k would otherwise take minutes).
+    const min = last > 10_000 ? Math.min(3, o.minSamples) : o.minSamples;
     const want = Math.max(min, Math.min(o.maxSamples, Math.round(o.budgetMs / Math.max(last * calls, 1e-3))));
     states.push({ c, est: last, calls, want, samples: [], warm: n, out });
     progress?.(`warm ${c.id}: ${n} calls, ${last.toFixed(3)} ms; ${want} samples of ${calls}`);

@@ -105,6 +105,8 @@ export class Streamer {
 
 export interface MachineInfo {
   cpu: string;
+  /** The CPU's vector extensions (from /proc/cpuinfo): what native code (onnxruntime-node) can use. */
+  vector: string[];
   cores: number;
   node: string;
   v8: string;
@@ -114,12 +116,16 @@ export interface MachineInfo {
 
 export function machineInfo(): MachineInfo {
   let cpu = cpus()[0]?.model ?? "unknown";
+  let vector: string[] = [];
   try {
-    const m = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    const info = readFileSync("/proc/cpuinfo", "utf8");
+    const m = /model name\s*:\s*(.*)/.exec(info);
     if (m) cpu = m[1]!.trim();
+    const flags = new Set((/flags\s*:\s*(.*)/.exec(info)?.[1] ?? "").split(/\s+/));
+    vector = ["sse4_2", "avx", "avx2", "fma", "avx512f"].filter((f) => flags.has(f));
   } catch { /* not Linux */ }
   return {
-    cpu, cores: cpus().length, node: process.version, v8: process.versions.v8,
+    cpu, vector, cores: cpus().length, node: process.version, v8: process.versions.v8,
     platform: `${process.platform} ${process.arch}`, flags: process.execArgv,
   };
 }

@@ -110,8 +110,8 @@ export interface AttentionModelSpec {
 export function attentionModel(spec: AttentionModelSpec): Uint8Array {
   const opset = spec.opset ?? 23;
   const w = new Writer();
-  // IR version 11 is the one that came with opset 23 (ONNX 1.18); 24 came with IR 12? No:
-  // ONNX 1.19 kept IR 11 for opset 24. ORT accepts either.
+  // IR version 11: ONNX 1.18's, the release that brought opset 23 (and Attention);
+  // onnxruntime 1.30 loads it with opset 23 and with 24.
   w.int(MODEL.irVersion, 11);
   w.string(MODEL.producerName, "wasm-attention bench");
   w.message(MODEL.opsetImport, (o) => {

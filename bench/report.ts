@@ -118,7 +118,7 @@ export function markdown(res: Results): string {
   const m = res.machine;
   const out: string[] = [];
   const date = res.date.slice(0, 10);
-  out.push(`Measured ${date} with \`${res.command}\` (${res.quick ? "quick suite" : "full suite"}, ${res.seconds.toFixed(0)} s) on ${m.cpu}, ${m.cores} cores (shared), ${m.platform}, Node ${m.node} (V8 ${m.v8}), flags \`${m.flags.join(" ") || "none"}\`.`);
+  out.push(`Measured ${date} with \`${res.command}\` (${res.quick ? "quick suite" : "full suite"}, ${res.seconds.toFixed(0)} s) on ${m.cpu} (${m.vector.join(", ") || "vector extensions unknown"}), ${m.cores} cores (shared), ${m.platform}, Node ${m.node} (V8 ${m.v8}), flags \`${m.flags.join(" ") || "none"}\`. Reproduce: \`npm run bench\` (full suite) or \`npm start\` (quick suite); \`bench/README.md\` says what is measured and how.`);
   const tile = Math.max(...res.peaks.runs.map((r) => r.mulAdd.variants["peakTile"] ?? 0));
   out.push("");
   out.push(`Machine limits measured in the same run (bench/kernels/peak.ts, best of ${res.peaks.runs.length} measurements through the run): f32x4 mul+add **${res.peaks.mulAdd.toFixed(1)} GFLOP/s**, FMA (relaxed_madd) ${res.peaks.fma ? `${res.peaks.fma.toFixed(1)} GFLOP/s` : "n/a (relaxed SIMD off)"}; a loop shaped like the attention's 4×8 gemm tile (broadcast loads) reaches ${tile.toFixed(1)} GFLOP/s with mul+add.`);
@@ -208,7 +208,9 @@ export function svgChart(res: Results): string {
   const px = x(res.peaks.mulAdd);
   axis.push(`<line x1="${px}" y1="${top - 6}" x2="${px}" y2="${y}" class="peak"/><text x="${px + 3}" y="${y + 12}" class="peaklab">mul+add peak ${res.peaks.mulAdd.toFixed(1)} GFLOP/s</text>`);
   const m = res.machine;
-  const H = y + 30;
+  const foot = "† plain JS timed on a sample of the rows, scaled to the whole case. Bars: 4·D flops per visible (query, key) pair per second; labels: median ms per call, end to end.";
+  parts.push(`<text x="8" y="${y + 28}" class="sub">${esc(foot)}</text>`);
+  const H = y + 40;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif">
 <style>.case{font-size:13px;font-weight:600}.lab{font-size:11px}.val{font-size:10px;fill:#333}.tick{font-size:10px;text-anchor:middle;fill:#555}.grid{stroke:#ddd}.peak{stroke:#c00;stroke-dasharray:4 3}.peaklab{font-size:10px;fill:#c00}.title{font-size:15px;font-weight:600}.sub{font-size:11px;fill:#444}</style>
 <rect width="100%" height="100%" fill="white"/>

@@ -177,7 +177,7 @@ function benchCase(c: { name: string; H: number; Hkv?: number; Lq: number; Lkv: 
 
 /** The benchmark's shapes (issue 3), in the order the suite runs them. */
 export const benchCases: BenchCase[] = [
-  benchCase({ name: "edge-small", H: 4, Lq: 64, Lkv: 64, D: 32, quick: true, what: "a small on-device model; call overhead dominates" }),
+  benchCase({ name: "edge-small", H: 4, Lq: 64, Lkv: 64, D: 32, quick: true, what: "a small on-device model: fixed per-call costs weigh most here" }),
   benchCase({ name: "bert-base", H: 12, Lq: 128, Lkv: 128, D: 64, quick: true, what: "BERT-base, 128 tokens" }),
   benchCase({ name: "bert-512", H: 12, Lq: 512, Lkv: 512, D: 64, quick: true, what: "BERT-base at its full 512 tokens" }),
   benchCase({ name: "gpt2-prefill", H: 12, Lq: 1024, Lkv: 1024, D: 64, causal: true, quick: true, what: "GPT-2 small prompt of 1024 tokens, causal" }),

@@ -7,7 +7,7 @@ import { streamFloor } from "./stream-floor.js";
 import type { Peer } from "./types.js";
 
 export const peers: Peer[] = [
-  oursPeer("relaxed-simd"), oursPeer("simd"), oursPeer("scalar"),
+  oursPeer("relaxed-simd"), oursPeer("simd"), oursPeer("simd", true), oursPeer("scalar"),
   ortWeb, ortWebPast, ortNode, ortNodePast,
   tunedJs, naiveJs, streamFloor,
 ];

@@ -33,19 +33,25 @@ export async function engineOf(build: WasmBuildName): Promise<State | string> {
   return got;
 }
 
-export function oursPeer(build: WasmBuildName): Peer {
+/**
+ * A build's peer. intoOut: the output goes into a Float32Array the caller allocated once
+ * (the `out` option) instead of a fresh one per call; the difference is what allocating
+ * (and first touching) the output costs.
+ */
+export function oursPeer(build: WasmBuildName, intoOut = false): Peer {
   return {
-    id: `ours-${build}`,
-    label: `wasm-attention ${build}`,
+    id: `ours-${build}${intoOut ? "-out" : ""}`,
+    label: `wasm-attention ${build}${intoOut ? " into \`out\`" : ""}`,
     kind: "ours",
     async prepare({ c, q, k, v, decode }: CaseInputs): Promise<Prepared | string> {
       const state = await engineOf(build);
       if (typeof state === "string") return state;
       const use = () => setState(state);
       use();
+      const out = intoOut ? new Float32Array(c.B * c.Hq * c.Lq * c.Dv) : undefined;
       if (decode) {
         const cache = new KVCache({ numKvHeads: c.Hkv, headDim: c.Dk, capacity: c.Lkv });
-        const opts: AttentionOptions = { causal: true };
+        const opts: AttentionOptions = out ? { causal: true, out } : { causal: true };
         return {
           before: () => { cache.reset(); cache.append(decode.kPast, decode.vPast); },
           run: () => { cache.append(decode.kNew, decode.vNew); return cache.attention(q, opts).data; },
@@ -55,6 +61,7 @@ export function oursPeer(build: WasmBuildName): Peer {
         };
       }
       const opts: AttentionOptions = c.causal ? { causal: true } : {};
+      if (out) opts.out = out;
       return { before: use, run: () => attention(q, k, v, opts).data };
     },
   };
