@@ -21,6 +21,7 @@ if (!browser) console.warn(`\n${BROWSER_SKIPPED}\n`);
 //   entry (src/web.ts) wherever the tests import src/index.js, plus test/browser/;
 // - runtimes: the package as published (npm pack) in workerd, Deno, Bun, and bundled by
 //   esbuild and Vite into apps loaded in Chromium; exports, sizes (test/runtimes/).
+// - demo: the demo page (demo/, `npm run demo`) in Chromium (test/demo/), after the rest.
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -30,7 +31,7 @@ export default defineConfig({
       // --expose-gc: test/memory.test.ts measures the process after a collection.
       {
         test: {
-          name: "node", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/runtimes/**", "**/node_modules/**"],
+          name: "node", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/runtimes/**", "test/demo/**", "**/node_modules/**"],
           pool: "forks", execArgv: ["--expose-gc"],
         },
       },
@@ -79,6 +80,9 @@ export default defineConfig({
         },
       }] : []),
       { test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], pool: "forks", globalSetup: ["test/runtimes/setup.ts"] } },
+      // The demo page (demo/) in Chromium; after the other projects (group 1), so its
+      // benchmark run does not compete with their timing-sensitive tests for the cores.
+      { test: { name: "demo", include: ["test/demo/**/*.test.ts"], pool: "forks", sequence: { groupOrder: 1 } } },
     ],
   },
 });

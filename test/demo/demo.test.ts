@@ -53,7 +53,7 @@ async function redrawn(page: Page, after: number): Promise<void> {
   await page.waitForFunction((v) => Number(document.getElementById("heatmap")!.dataset.version) > v, after, { timeout: 10_000 });
 }
 
-describe.skipIf(!haveBrowser)("the demo page in Chromium", () => {
+describe.skipIf(!haveBrowser)("the demo page in Chromium", { timeout: 60_000 }, () => {
   let server: ViteDevServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -76,7 +76,7 @@ describe.skipIf(!haveBrowser)("the demo page in Chromium", () => {
     page.on("request", (r) => { if (!r.url().startsWith(server.resolvedUrls!.local[0]!) && !r.url().startsWith("data:")) errors.push(`off-site request: ${r.url()}`); });
     await page.goto(server.resolvedUrls!.local[0]!);
     await page.waitForFunction(() => document.body.dataset.ready === "1", undefined, { timeout: 30_000 });
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await context?.close();
