@@ -22,6 +22,18 @@ if (!browser) console.warn(`\n${BROWSER_SKIPPED}\n`);
 // - runtimes: the package as published (npm pack) in workerd, Deno, Bun, and bundled by
 //   esbuild and Vite into apps loaded in Chromium; exports, sizes (test/runtimes/).
 // - demo: the demo page (demo/, `npm run demo`) in Chromium (test/demo/), after the rest.
+// Headless Debian Chromium through playwright, for the browser projects (a fresh object
+// each: vitest names the instances in place).
+const chromiumBrowser = () => ({
+  enabled: true,
+  headless: true,
+  provider: playwright({ launchOptions: chromiumLaunchOptions }),
+  instances: [{ browser: "chromium" as const }],
+  screenshotFailures: false,
+});
+
+// Every project `extends: true` so that it inherits the timeouts above (inline projects
+// otherwise get vitest's 5 s default).
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -30,12 +42,14 @@ export default defineConfig({
     projects: [
       // --expose-gc: test/memory.test.ts measures the process after a collection.
       {
+        extends: true,
         test: {
           name: "node", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/runtimes/**", "test/demo/**", "**/node_modules/**"],
           pool: "forks", execArgv: ["--expose-gc"],
         },
       },
       {
+        extends: true,
         test: {
           name: "node-relaxed-simd",
           include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts", "test/errors.test.ts"],
@@ -45,6 +59,7 @@ export default defineConfig({
         },
       },
       ...(browser ? [{
+        extends: true,
         resolve: {
           // The tests import the Node entry; in the browser they get the browser entry.
           alias: [{ find: /^(\.\.\/)+src\/index\.js$/, replacement: at("./src/web.ts") }],
@@ -55,34 +70,23 @@ export default defineConfig({
           name: "chromium",
           include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts", "test/browser/**/*.test.ts"],
           env: { WASM_ATTENTION_BUILDS: "relaxed-simd,simd,scalar,js" },
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions }),
-            instances: [{ browser: "chromium" as const }],
-            screenshotFailures: false,
-          },
+          browser: chromiumBrowser(),
         },
       }] : []),
       ...(browser ? [{
+        extends: true,
         // Cross-origin isolated (COOP/COEP), so SharedArrayBuffer exists and the worker pool runs threads.
         server: { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } },
         test: {
           name: "chromium-isolated",
           include: ["test/browser/pool.test.ts"],
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({ launchOptions: chromiumLaunchOptions }),
-            instances: [{ browser: "chromium" as const }],
-            screenshotFailures: false,
-          },
+          browser: chromiumBrowser(),
         },
       }] : []),
-      { test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], pool: "forks", globalSetup: ["test/runtimes/setup.ts"] } },
+      { extends: true, test: { name: "runtimes", include: ["test/runtimes/**/*.test.ts"], pool: "forks", globalSetup: ["test/runtimes/setup.ts"] } },
       // The demo page (demo/) in Chromium; after the other projects (group 1), so its
       // benchmark run does not compete with their timing-sensitive tests for the cores.
-      { test: { name: "demo", include: ["test/demo/**/*.test.ts"], pool: "forks", sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: "demo", include: ["test/demo/**/*.test.ts"], pool: "forks", sequence: { groupOrder: 1 } } },
     ],
   },
 });
