@@ -42,14 +42,14 @@ export default defineConfig({
     projects: [
       // --expose-gc: test/memory.test.ts measures the process after a collection.
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: "node", include: ["test/**/*.test.ts"], exclude: ["test/browser/**", "test/runtimes/**", "test/demo/**", "**/node_modules/**"],
           pool: "forks", execArgv: ["--expose-gc"],
         },
       },
       {
-        extends: true,
+        extends: true as const,
         test: {
           name: "node-relaxed-simd",
           include: ["test/attention.test.ts", "test/onnx-conformance.test.ts", "test/kernels.test.ts", "test/errors.test.ts"],
@@ -59,7 +59,7 @@ export default defineConfig({
         },
       },
       ...(browser ? [{
-        extends: true,
+        extends: true as const,
         resolve: {
           // The tests import the Node entry; in the browser they get the browser entry.
           alias: [{ find: /^(\.\.\/)+src\/index\.js$/, replacement: at("./src/web.ts") }],
@@ -74,7 +74,7 @@ export default defineConfig({
         },
       }] : []),
       ...(browser ? [{
-        extends: true,
+        extends: true as const,
         // Cross-origin isolated (COOP/COEP), so SharedArrayBuffer exists and the worker pool runs threads.
         server: { headers: { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } },
         test: {
