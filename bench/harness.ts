@@ -1,7 +1,8 @@
 // Timing: warm-up, then interleaved rounds (every contender takes one sample per round,
 // in a rotating order, so a noisy moment of a shared machine hits all of them), medians.
 // A sample is one call, or for calls under a millisecond a batch of back-to-back calls
-// (time / count). Setup (prepare, before()) is outside the timing.
+// (time / count); with evictBytes, one call after the caches were flushed. Setup
+// (prepare, before(), the eviction) is outside the timing.
 import { median, quantile } from "./stats.js";
 import type { Prepared } from "./peers/types.js";
 
@@ -33,6 +34,20 @@ export interface HarnessOptions {
   warmupMs: number;
   /** Target duration of one sample (batches calls shorter than this). */
   sampleMs: number;
+  /**
+   * Evict the CPU caches before every sample (by writing this many bytes elsewhere), and
+   * time single calls: the inputs then come from memory, not from the last call's cache.
+   */
+  evictBytes?: number;
+}
+
+let evictBuf: Float64Array | null = null;
+let evictValue = 0;
+
+/** Writes n bytes of an unrelated buffer, pushing everything else out of the caches. */
+function evict(n: number): void {
+  if (!evictBuf || evictBuf.byteLength !== n) evictBuf = new Float64Array(n / 8);
+  evictBuf.fill(++evictValue);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -42,8 +57,9 @@ async function call(p: Prepared): Promise<Float32Array> {
   return r instanceof Promise ? await r : r;
 }
 
-async function timeOnce(p: Prepared, calls: number): Promise<{ ms: number; out: Float32Array }> {
+async function timeOnce(p: Prepared, calls: number, evictBytes?: number): Promise<{ ms: number; out: Float32Array }> {
   p.before?.();
+  if (evictBytes) evict(evictBytes);
   let out: Float32Array;
   const t0 = performance.now();
   let r = p.run();
@@ -68,7 +84,7 @@ export async function timeContenders(
     const times: number[] = [];
     let out: Float32Array = new Float32Array(0);
     while (times.length < o.warmupCalls || performance.now() - t0 < o.warmupMs) {
-      const r = await timeOnce(c.prepared, 1);
+      const r = await timeOnce(c.prepared, 1, o.evictBytes);
       times.push(r.ms); out = r.out;
       // Slow calls: two are warm-up enough (the kernels inside are called many times per call,
       // so V8 has tiered them up by the second; earlier cases have usually done it already).
@@ -77,7 +93,7 @@ export async function timeContenders(
     }
     const n = times.length;
     const last = median(times.slice(Math.floor(n / 2)));
-    const calls = c.prepared.repeatable === false ? 1 : Math.max(1, Math.min(200, Math.round(o.sampleMs / Math.max(last, 1e-3))));
+    const calls = c.prepared.repeatable === false || o.evictBytes ? 1 : Math.max(1, Math.min(200, Math.round(o.sampleMs / Math.max(last, 1e-3))));
     // Calls of 10 s and more get 3 samples (the scalar build on long-32k would otherwise take minutes).
     const min = last > 10_000 ? Math.min(3, o.minSamples) : o.minSamples;
     const want = Math.max(min, Math.min(o.maxSamples, Math.round(o.budgetMs / Math.max(last * calls, 1e-3))));
@@ -88,7 +104,7 @@ export async function timeContenders(
     for (let i = 0; i < states.length; i++) {
       const s = states[(i + round) % states.length]!;
       if (s.samples.length >= s.want) continue;
-      const r = await timeOnce(s.c.prepared, s.calls);
+      const r = await timeOnce(s.c.prepared, s.calls, o.evictBytes);
       s.samples.push(r.ms);
       s.out = r.out;
     }

@@ -34,6 +34,10 @@ export interface CaseResult {
   H: number; Hkv: number; Lq: number; Lkv: number; D: number;
   causal: boolean;
   kvCached?: number;
+  /** "caches warm": a decode case run again without evicting the caches. */
+  variant?: string;
+  /** Bytes written to evict the CPU caches before every sample (decode), if any. */
+  coldCache?: number;
   /** 4·B·Hq·Lq·Lkv·D (the count). */
   flops: number;
   /** 4·D per visible pair (equal to flops unless causal). */
