@@ -51,12 +51,13 @@ function bytesString(n: number): string {
 /** Bump allocation over the arena for the duration of one call. */
 export class Layout {
   top: number;
-  readonly parts: string[] = [];
+  /** What was laid out, for the error message if memory cannot hold it (formatted only then). */
+  readonly parts: [string, number][] = [];
   constructor(base: number) { this.top = base; }
   take(name: string, bytes: number, slack = 0): number {
     const at = Math.ceil(this.top / 64) * 64;
     this.top = at + bytes + slack;
-    if (bytes > 0) this.parts.push(`${name} ${bytesString(bytes)}`);
+    if (bytes > 0) this.parts.push([name, bytes]);
     return at;
   }
 }
@@ -123,10 +124,10 @@ export class WasmEngine {
   }
 
   /** Makes the memory at least `end` bytes long, or throws a RangeError saying what was asked for. */
-  ensure(fn: string, end: number, parts: readonly string[]): void {
+  ensure(fn: string, end: number, parts: readonly [string, number][]): void {
     const have = this.exports.memory.buffer.byteLength;
     if (end > have) {
-      const detail = parts.length ? ` (${parts.join(", ")})` : "";
+      const detail = parts.length ? ` (${parts.map(([n, b]) => `${n} ${bytesString(b)}`).join(", ")})` : "";
       if (end > WASM_MAX_BYTES) {
         throw new RangeError(`${fn}: this call needs ${bytesString(end)} of wasm memory${detail}; wasm32 memory holds at most 4 GiB`);
       }
@@ -155,7 +156,7 @@ export class WasmEngine {
       else { h.at += size; h.size -= size; }
     } else {
       at = Math.ceil(this.top / 64) * 64;
-      this.ensure(fn, at + size, [`${what} ${bytesString(bytes)}`]);
+      this.ensure(fn, at + size, [[what, bytes]]);
       this.top = at + size;
     }
     this.blocks.set(at, size);

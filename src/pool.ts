@@ -76,8 +76,15 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       workers.push(w);
       w.onMessage((m) => {
         if (m.type === "ready") { resolve(); return; }
-        const job = pending.get(m.type === "done" ? m.id : m.id);
-        if (m.type === "error" && m.id === -1) { reject(new Error(`${fn}: a worker could not start: ${m.message}`)); return; }
+        if (m.type === "error" && m.id === -1) {
+          // The worker itself failed: before it started, or (a crash) while jobs wait on it.
+          const e = new Error(`${fn}: a worker failed: ${m.message}`);
+          reject(e);
+          for (const j of pending.values()) j.reject(e);
+          pending.clear();
+          return;
+        }
+        const job = pending.get(m.id);
         if (!job) return;
         pending.delete(m.id);
         if (m.type === "done") job.resolve();
