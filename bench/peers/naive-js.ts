@@ -2,7 +2,8 @@
 // scores, Math.max / map / reduce for the softmax, then out[d] = Σ_j p_j · v[j][d] with
 // the key index innermost (V read down its columns). No blocking, no scratch reuse.
 // It is the baseline the "≥ 25× the naive JS loop" is measured against.
-import type { CaseInputs, Peer, Prepared, PrepareOptions, RowSample } from "./types.js";
+import type { RowSample } from "./types.js";
+import { jsPeer } from "./js-peer.js";
 
 export function naiveAttention(
   q: Float32Array, k: Float32Array, v: Float32Array,
@@ -42,17 +43,4 @@ export function naiveAttention(
   return out;
 }
 
-export const naiveJs: Peer = {
-  id: "naive-js",
-  label: "naive JS",
-  kind: "js",
-  async prepare({ c, q, k, v }: CaseInputs, options?: PrepareOptions): Promise<Prepared> {
-    const sample = options?.sample;
-    const causal = !!c.causal;
-    const p: Prepared = {
-      run: () => naiveAttention(q.data, k.data, v.data, c.Hq, c.Hkv, c.Lq, c.Lkv, c.Dk, causal, sample),
-    };
-    if (sample) p.sample = sample;
-    return p;
-  },
-};
+export const naiveJs = jsPeer("naive-js", "naive JS", naiveAttention);

@@ -6,7 +6,8 @@
 // - 4 query rows per pass: each key and value row is loaded once for 4 queries;
 // - the value accumulation runs along contiguous V rows (d innermost);
 // - causal rows stop at their last visible key; a lone row (decode) has its own loop.
-import type { CaseInputs, Peer, Prepared, PrepareOptions, RowSample } from "./types.js";
+import type { RowSample } from "./types.js";
+import { jsPeer } from "./js-peer.js";
 
 export function tunedAttention(
   q: Float32Array, k: Float32Array, v: Float32Array,
@@ -108,17 +109,4 @@ export function tunedAttention(
   return out;
 }
 
-export const tunedJs: Peer = {
-  id: "tuned-js",
-  label: "tuned JS",
-  kind: "js",
-  async prepare({ c, q, k, v }: CaseInputs, options?: PrepareOptions): Promise<Prepared> {
-    const sample = options?.sample;
-    const causal = !!c.causal;
-    const p: Prepared = {
-      run: () => tunedAttention(q.data, k.data, v.data, c.Hq, c.Hkv, c.Lq, c.Lkv, c.Dk, causal, sample),
-    };
-    if (sample) p.sample = sample;
-    return p;
-  },
-};
+export const tunedJs = jsPeer("tuned-js", "tuned JS", tunedAttention);
