@@ -16,8 +16,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright";
 import { createServer, createLogger } from "vite";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { attentionReference } from "../../src/attention.js";
-import { problem } from "../fixtures/shared/check.js";
+import { expectRight } from "./expect-right.js";
 import { BROWSER_SKIPPED, browserAvailable, chromiumLaunchOptions } from "../util/chromium.js";
 import { serve } from "./static-server.js";
 
@@ -49,17 +48,6 @@ async function load(dir: string, csp: string): Promise<{ result: PageResult; pag
     await page.close();
     await server.close();
   }
-}
-
-function expectRight(r: PageResult): void {
-  expect(r.error).toBeUndefined();
-  const { q, k, v, options } = problem();
-  const ref = attentionReference(q, k, v, options);
-  expect(r.dims).toEqual(ref.dims);
-  expect(r.ok, `maxDiff ${r.maxDiff}`).toBe(true);
-  let worst = 0;
-  for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(r.data![i]! - ref.data[i]!));
-  expect(worst).toBeLessThan(1e-5);
 }
 
 describe.skipIf(!haveBrowser)("bundled apps in Chromium", () => {

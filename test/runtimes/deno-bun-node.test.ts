@@ -6,8 +6,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, test } from "vitest";
-import { attentionReference } from "../../src/attention.js";
-import { problem } from "../fixtures/shared/check.js";
+import { expectRight } from "./expect-right.js";
 
 const app = inject("appDir");
 const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
@@ -20,17 +19,6 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}): Smo
     env: { ...process.env, NO_COLOR: "1", ...env },
   });
   return JSON.parse(out.trim().split("\n").pop()!) as Smoke;
-}
-
-function expectRight(r: Smoke): void {
-  const { q, k, v, options } = problem();
-  const ref = attentionReference(q, k, v, options);
-  expect(r.dims).toEqual(ref.dims);
-  expect(r.ok, `maxDiff ${r.maxDiff}`).toBe(true);
-  // The same bound as check.js: |y| ≤ 1 and float32 over 53 keys × 64 dims.
-  let worst = 0;
-  for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(r.data[i]! - ref.data[i]!));
-  expect(worst).toBeLessThan(1e-5);
 }
 
 describe("the published package", () => {

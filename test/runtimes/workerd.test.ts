@@ -9,8 +9,7 @@ import { basename, join } from "node:path";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { attentionReference } from "../../src/attention.js";
-import { problem } from "../fixtures/shared/check.js";
+import { expectRight } from "./expect-right.js";
 
 const app = inject("appDir");
 const out = join(app, "worker-out");
@@ -53,16 +52,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => { await mf?.dispose(); });
-
-function expectRight(r: { dims: number[]; ok: boolean; maxDiff: number; data: number[] }): void {
-  const { q, k, v, options } = problem();
-  const ref = attentionReference(q, k, v, options);
-  expect(r.dims).toEqual(ref.dims);
-  expect(r.ok, `maxDiff ${r.maxDiff}`).toBe(true);
-  let worst = 0;
-  for (let i = 0; i < ref.data.length; i++) worst = Math.max(worst, Math.abs(r.data[i]! - ref.data[i]!));
-  expect(worst).toBeLessThan(1e-5);
-}
 
 describe("Cloudflare workerd", () => {
   test("the bundle took the workerd entry, and the .wasm stayed modules", () => {
