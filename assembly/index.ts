@@ -69,10 +69,10 @@ export function expInPlace(p: usize, n: i32): void {
   if (ASC_FEATURE_SIMD) {
     const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
     const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
-    const e8 = expConst(8), one = expConst(9), e10 = expConst(10), e11 = expConst(11);
+    const e8 = expConst(8), one = expConst(9), e10 = expConst(10);
     for (; i + 4 <= n; i += 4) {
       const q = p + (<usize>i << 2);
-      v128.store(q, expf4_rr2p6(v128.load(q), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11));
+      v128.store(q, expf4_rr2p6(v128.load(q), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10));
     }
   }
   for (; i < n; i++) {

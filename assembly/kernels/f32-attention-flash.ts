@@ -54,7 +54,7 @@ function onlineSoftmaxBlock(
   if (ASC_FEATURE_SIMD) {
     const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
     const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
-    const e8 = expConst(8), one = expConst(9), e10 = expConst(10), e11 = expConst(11);
+    const e8 = expConst(8), one = expConst(9), e10 = expConst(10);
     const vninf = f32x4.splat(ninf);
     const zero = f32x4.splat(0);
     for (let c = 0; c < bq; c += 4) {
@@ -63,7 +63,15 @@ function onlineSoftmaxBlock(
       const mOld = v128.load(mp + lane);
       let bmax = vninf;
       let col = st + lane;
-      if (maskKind == MASK_NONE) {
+      // Smallest row limit of the 4 lanes: a block below it needs no masking.
+      const lim2 = i32x4.min_s(hiv, i32x4.shuffle(hiv, hiv, 2, 3, 0, 1));
+      const limMin = i32x4.extract_lane(i32x4.min_s(lim2, i32x4.shuffle(lim2, lim2, 1, 0, 3, 2)), 0);
+      if (maskKind == MASK_NONE && j0 + nk <= limMin) {
+        for (let jj = 0; jj < nk; jj++) {
+          bmax = f32x4.pmax(bmax, v128.load(col));
+          col += ld;
+        }
+      } else if (maskKind == MASK_NONE) {
         for (let jj = 0; jj < nk; jj++) {
           const masked = i32x4.ge_s(i32x4.splat(j0 + jj), hiv);
           const s = v128.bitselect(vninf, v128.load(col), masked);
@@ -103,11 +111,11 @@ function onlineSoftmaxBlock(
       // Rows with nothing visible yet keep m = −∞; subtract 0 there instead of −∞ so that
       // e^(−∞ − 0) = 0 rather than e^(−∞ + ∞) = NaN.
       const mSafe = v128.andnot(mNew, f32x4.eq(mNew, vninf));
-      const a = expf4_rr2p6(f32x4.sub(mOld, mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11);
+      const a = expf4_rr2p6(f32x4.sub(mOld, mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10);
       let sum = zero;
       col = st + lane;
       for (let jj = 0; jj < nk; jj++) {
-        const e = expf4_rr2p6(f32x4.sub(v128.load(col), mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11);
+        const e = expf4_rr2p6(f32x4.sub(v128.load(col), mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10);
         v128.store(col, e);
         sum = f32x4.add(sum, e);
         col += ld;

@@ -33,7 +33,7 @@ export function f32SoftcapTanh(p: usize, n: i32, cap: f32): void {
   if (ASC_FEATURE_SIMD) {
     const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
     const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
-    const e8 = expConst(8), one = expConst(9), e10 = expConst(10), e11 = expConst(11);
+    const e8 = expConst(8), one = expConst(9), e10 = expConst(10);
     const t3 = v128.load32_splat(SOFTCAP_TABLE), t5 = v128.load32_splat(SOFTCAP_TABLE, 4);
     const t7 = v128.load32_splat(SOFTCAP_TABLE, 8), t9 = v128.load32_splat(SOFTCAP_TABLE, 12);
     const small = v128.load32_splat(SOFTCAP_TABLE, 16), m2 = v128.load32_splat(SOFTCAP_TABLE, 20);
@@ -48,7 +48,7 @@ export function f32SoftcapTanh(p: usize, n: i32, cap: f32): void {
       poly = madd(poly, z, t5);
       poly = madd(poly, z, t3);
       const lo = madd(f32x4.mul(a, z), poly, a);
-      const t = expf4_rr2p6(f32x4.mul(a, m2), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10, e11);
+      const t = expf4_rr2p6(f32x4.mul(a, m2), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10);
       const hi = f32x4.div(f32x4.sub(one, t), f32x4.add(one, t));
       const r = v128.bitselect(lo, hi, f32x4.lt(a, small));
       v128.store(q, f32x4.mul(v128.or(r, v128.and(x, sign)), vcap));
