@@ -48,7 +48,15 @@ const ortWeb2 = ortPeer({
     const ort = await import("onnxruntime-web");
     ort.env.wasm.numThreads = THREADS;
     ort.env.logLevel = "error";
-    return { ort, options: { executionProviders: ["wasm"], graphOptimizationLevel: "all" } as Ort.InferenceSession.SessionOptions };
+    // No spinning: after a run, onnxruntime's pool threads otherwise busy-wait for more
+    // work, and on 2 cores that ate into whichever contender the interleaved rounds ran
+    // next (the pool's bert-512 time was bimodal, 13 or 21 ms, until this was set). A
+    // one-node model has no gap between ops for spinning to bridge.
+    const options = {
+      executionProviders: ["wasm"], graphOptimizationLevel: "all",
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    } as Ort.InferenceSession.SessionOptions;
+    return { ort, options };
   },
 });
 
