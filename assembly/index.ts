@@ -83,7 +83,7 @@ export function expInPlace(p: usize, n: i32): void {
 
 // C (+)= A·B, the microkernel of both attention kernels (and of the projections):
 // A element (r, p) at a + r·aRowStride + p·aColStride bytes, B and C row-major with
-// byte strides ldb, ldc, columns rounded up to a multiple of 8 (see f32-gemm-nn-4x8-simd).
+// byte strides ldb, ldc, columns rounded up to a multiple of 8 (see f32-gemm-nn.ts).
 export function gemm(
   m: i32, n: i32, k: i32, a: usize, aRowStride: usize, aColStride: usize,
   b: usize, ldb: usize, c: usize, ldc: usize, accumulate: bool,

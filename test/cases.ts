@@ -96,7 +96,7 @@ export function makeInputs(c: AttentionCase): CaseInputs {
 
 const base = { B: 1, Hq: 2, Hkv: 2, layout: "4d" as const };
 
-/** Sizes kernels get wrong: head dims, lengths around the SIMD width (4), the gemm tile (4×8) and the blocks (32×64). */
+/** Sizes kernels get wrong: head dims, lengths around the SIMD width (4), the gemm tiles (2×16, 4×8) and the blocks (32×64). */
 export const sizeCases: AttentionCase[] = [
   ...[1, 3, 4, 63, 64, 65, 128].map((D) => ({ ...base, name: `headdim-${D}`, Lq: 37, Lkv: 45, Dk: D, Dv: D })),
   ...[1, 3, 4, 5, 7, 8, 9, 31, 32, 33, 63, 64, 65, 129].map((L) => ({ ...base, name: `len-${L}`, Lq: L, Lkv: L, Dk: 16, Dv: 16, causal: L % 2 === 1 })),

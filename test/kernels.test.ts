@@ -1,6 +1,6 @@
 // The microkernels on their own, on every wasm build: exp (f32-exp-rr2-p6), row softmax
 // (f32-softmax-rows-rr2p6), softcap (f32-softcap-tanh) and the gemm tile
-// (f32-gemm-nn-4x8-*) against float64, with tile-boundary sweeps.
+// (f32-gemm-nn-2x16-simd with its 1x32 tails) against float64, with tile-boundary sweeps.
 import { beforeAll, describe, expect, test } from "vitest";
 import { current } from "../src/state.js";
 import type { KernelExports, WasmEngine } from "../src/abi.js";
@@ -103,11 +103,11 @@ for (const build of runnableBuilds().filter((b) => b !== "js")) {
       }
     });
 
-    test("gemm 4×8 tile: every m, n, k around the tile, strided A, accumulate", () => {
+    test("gemm 2×16 tile (1×32 tails): every m, n, k around the tile, strided A, accumulate", () => {
       const { k, base, f32 } = kernels();
       const rng = new Rng(5);
       for (const m of [1, 2, 3, 4, 5, 7, 8, 9, 13]) {
-        for (const n of [1, 4, 7, 8, 9, 16, 17]) {
+        for (const n of [1, 4, 7, 8, 9, 16, 17, 24, 33]) {
           for (const kk of [0, 1, 3, 4, 5, 17]) {
             for (const accumulate of [false, true]) {
               const n8 = Math.ceil(n / 8) * 8;

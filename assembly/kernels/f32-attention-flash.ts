@@ -8,10 +8,10 @@
 // Per query block of BQ rows (BQ a multiple of 8):
 //   Qt ← (scale · Q_block)ᵀ                 Dk × BQ, zero columns past the last row
 //   for each key block of ≤ BK keys below the block's largest row limit:
-//     St ← K_block · Qt                      nk × BQ scores, transposed (gemm-nn 4×8)
+//     St ← K_block · Qt                      nk × BQ scores, transposed (gemm-nn 2×16)
 //     softcap, mask, per-row block max;     lanes = 4 query rows at a time
 //     m' = max(m, blockmax); α = e^(m − m'); P = e^(St − m'); l ← α·l + Σ P
-//     acc ← α·acc + P·V_block                BQ × Dv (gemm-nn 4×8 again, P read transposed)
+//     acc ← α·acc + P·V_block                BQ × Dv (gemm-nn 2×16 again, P read transposed)
 //   out ← acc / l;  lse ← m + ln l
 // Scratch is O(BQ·(Dk + Dv + BK)), independent of the sequence lengths.
 // Key blocks past a query block's last visible key (causal, key lengths) are skipped.

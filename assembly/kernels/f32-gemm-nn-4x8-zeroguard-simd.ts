@@ -1,11 +1,11 @@
-// f32-gemm-nn-4x8-zeroguard-simd: C += A·B like f32-gemm-nn-4x8-simd, except that a
-// zero in A contributes exactly nothing, even where B holds NaN or ±∞ (0·NaN is NaN).
+// f32-gemm-nn-4x8-zeroguard-simd: C += A·B with a 4-row × 8-column register tile, like
+// the unguarded tiles (f32-gemm-nn.ts) except that a zero in A contributes exactly nothing, even where B holds NaN or ±∞ (0·NaN is NaN).
 //
 // Used for P·V when a value head holds a non-finite number: a masked key has
 // probability exactly 0 and must not reach the output, however much garbage sits in its
 // value row (padding may hold anything). One compare and two ands per four multiply-adds more than the plain tile, so
 // the attention kernel picks it only for heads whose V is not all finite.
-// Same layout contract as f32-gemm-nn-4x8-simd (A strided and broadcast, n padded to 8,
+// Same layout contract as f32-gemm-nn.ts (A strided and broadcast, n padded to 8,
 // short row tile reuses the last row); always accumulates.
 import { madd } from "./f32x4-madd";
 

@@ -1,4 +1,4 @@
-// f32-gemm-nn-scalar: the same contract as f32-gemm-nn-4x8-simd without SIMD, for the
+// f32-gemm-nn-scalar: the same contract as the SIMD tiles (f32-gemm-nn.ts) without SIMD, for the
 // scalar build (engines without wasm SIMD). C (+)= A·B; A strided (element (r, p) at
 // a + r·aRowStride + p·aColStride bytes), B row-major (ldb bytes), C row-major (ldc).
 // Columns are rounded up to a multiple of 8 as in the SIMD kernel, so both builds

@@ -1,7 +1,12 @@
-// Compile-time choice of the C (+)= A·B microkernel for this build: the 4×8 SIMD tile
-// (with or without the zero guard; rows past the last multiple of 4 go to the 1×32 tile
-// when unguarded) or the scalar loop. Same contract for all: see f32-gemm-nn-4x8-simd.ts.
-import { f32GemmNn4x8Simd } from "./f32-gemm-nn-4x8-simd";
+// Compile-time choice of the C (+)= A·B microkernel for this build: the 2×16 SIMD tile
+// (a last 8 columns and an odd last row go to the 1×32 tile), the 4×8 zero-guarded SIMD
+// tile, or the scalar loop.
+// Contract for all: A element (r, p) at a + r·aRowStride + p·aColStride (bytes), each
+// broadcast; B (k × n) and C (m × n) row-major with byte strides ldb, ldc; C = A·B, or
+// C += A·B with accumulate. n is rounded up to a multiple of 8: columns n..n8−1 of B
+// are read and of C written, so callers lay out B and C with that padding (the padding
+// columns of C hold junk afterwards). m ≥ 1, k ≥ 0.
+import { f32GemmNn2x16Simd } from "./f32-gemm-nn-2x16-simd";
 import { f32GemmNn4x8ZeroguardSimd } from "./f32-gemm-nn-4x8-zeroguard-simd";
 import { f32GemmNnScalar } from "./f32-gemm-nn-scalar";
 import { f32GemmNn1x32Simd } from "./f32-gemm-nn-1x32-simd";
@@ -16,10 +21,15 @@ import { f32GemmNn1x32Simd } from "./f32-gemm-nn-1x32-simd";
   if (ASC_FEATURE_SIMD) {
     if (zeroGuard) f32GemmNn4x8ZeroguardSimd(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc);
     else {
-      const m4 = m & ~3;
-      if (m4 > 0) f32GemmNn4x8Simd(m4, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, accumulate);
-      if (m4 < m) {
-        f32GemmNn1x32Simd(m - m4, n, k, a + <usize>m4 * aRowStride, aRowStride, aColStride, b, ldb, c + <usize>m4 * ldc, ldc, accumulate);
+      const m2 = m & ~1;
+      const n8 = (n + 7) & ~7, n16 = n8 & ~15;
+      if (m2 > 0 && n16 > 0) f32GemmNn2x16Simd(m2, n16, k, a, aRowStride, aColStride, b, ldb, c, ldc, accumulate);
+      if (m2 > 0 && n16 < n8) {
+        const o = <usize>n16 << 2;
+        f32GemmNn1x32Simd(m2, 8, k, a, aRowStride, aColStride, b + o, ldb, c + o, ldc, accumulate);
+      }
+      if (m2 < m) {
+        f32GemmNn1x32Simd(1, n, k, a + <usize>m2 * aRowStride, aRowStride, aColStride, b, ldb, c + <usize>m2 * ldc, ldc, accumulate);
       }
     }
   } else {

@@ -6,7 +6,7 @@
 // Each kernel runs n iterations of independent f32x4 multiply-adds, one per accumulator
 // (8, or 12 in peakRegs12), every product distinct (so Binaryen cannot merge two) and
 // every iteration's operands loaded from a 1 KiB table in L1 (so V8 cannot hoist a
-// product out of the loop). 8 live accumulators is what the attention's 4×8 gemm tile
+// product out of the loop). 8 live accumulators is what the attention's 2×16 gemm tile
 // holds (DESIGN.md §3). Flops per call: n · accumulators · 4 lanes · 2 (multiply, add).
 // A peak is the best of the variants.
 
@@ -63,21 +63,17 @@ export function peakRegs12(n: i32, tab: usize): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }
 
-/** The gemm micro-tile's shape: 4 broadcast scalars × 2 vectors, all loaded each iteration. */
+/** The gemm micro-tile's shape (2×16): 2 broadcast scalars × 4 vectors, all loaded each iteration. */
 export function peakTile(n: i32, tab: usize): f32 {
   let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (let i = 0; i < n; i++) {
-    const p = tab + (<usize>(i & 31) << 5);
-    const y0 = v128.load(p), y1 = v128.load(p, 16);
+    const p = tab + (<usize>(i & 15) << 6);
+    const y0 = v128.load(p), y1 = v128.load(p, 16), y2 = v128.load(p, 32), y3 = v128.load(p, 48);
     const q = tab + (<usize>((i + 7) & 63) << 4);
     let x = v128.load32_splat(q);
-    a0 = madd(x, y0, a0); a1 = madd(x, y1, a1);
+    a0 = madd(x, y0, a0); a1 = madd(x, y1, a1); a2 = madd(x, y2, a2); a3 = madd(x, y3, a3);
     x = v128.load32_splat(q, 4);
-    a2 = madd(x, y0, a2); a3 = madd(x, y1, a3);
-    x = v128.load32_splat(q, 8);
-    a4 = madd(x, y0, a4); a5 = madd(x, y1, a5);
-    x = v128.load32_splat(q, 12);
-    a6 = madd(x, y0, a6); a7 = madd(x, y1, a7);
+    a4 = madd(x, y0, a4); a5 = madd(x, y1, a5); a6 = madd(x, y2, a6); a7 = madd(x, y3, a7);
   }
   const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
