@@ -4,8 +4,10 @@
 // simd-threads build imports it), copying each input once; the workers instantiate the
 // same module over that memory and each runs its share of (batch·head, query block)
 // units, so a single head with a long sequence spreads over the threads too. Units are
-// costed by how many keys their rows see (causal rows see fewer) and dealt out longest
-// first to the least loaded worker. Each worker has its own parameter block and scratch.
+// costed by how many keys their rows see (causal rows see fewer) and queued longest
+// first in the shared memory; each worker takes the next unit with an atomic add until
+// none are left, so a worker whose core is slower (a busy neighbour on a shared host)
+// simply takes fewer. Each worker has its own parameter block and scratch.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -101,11 +103,11 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const runOn = (w: PoolWorker, decode: boolean, params: number, units: Int32Array) =>
+  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number) =>
     new Promise<void>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, units });
+      w.post({ type: "run", id, decode, params, queue, count });
     });
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
@@ -115,19 +117,25 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // One parameter block and one scratch region per worker beyond the first.
     const scratchBytes = engine.exports.attentionScratchBytes(plan.Dk, plan.Dv, tuning.blockQ, tuning.blockK);
     const extra = workers.slice(1).map(() => ({ params: L.take("parameters", P_COUNT_SLOTS * 4), scratch: L.take("scratch", scratchBytes) }));
+    const decode = plan.Lq <= tuning.decodeMaxRows;
+    const work = units(plan, decode, workers.length);
+    const count = work.length / 3;
+    // The work queue: a counter (the next unit to take), then the units [bh, q0, q1].
+    const queue = L.take("work queue", (1 + work.length) * 4);
     engine.ensure(fnc, L.top, L.parts);
     engine.writeAttend(plan, a);
     const i32 = new Int32Array(memory.buffer);
+    i32[queue >> 2] = 0;
+    i32.set(work, (queue >> 2) + 1);
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
     for (const b of blocks.slice(1)) {
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
-    const decode = plan.Lq <= tuning.decodeMaxRows;
-    const shares = split(plan, decode, workers.length);
-    for (const w of workers) w.busy(true);
+    const active = workers.slice(0, Math.min(workers.length, count));
+    for (const w of active) w.busy(true);
     try {
-      const done = Promise.all(workers.map((w, i) => (shares[i]!.length ? runOn(w, decode, blocks[i]!.params, shares[i]!) : undefined)));
+      const done = Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count)));
       // While the workers compute, the idle main thread allocates the output and touches
       // its pages: first-touch page faults of a fresh multi-megabyte array cost as much
       // as a sizeable part of the attention itself on some machines (about 4 µs per KiB
@@ -136,7 +144,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
       await done;
     } finally {
-      for (const w of workers) w.busy(false);
+      for (const w of active) w.busy(false);
     }
     engine.scores(plan, a);
     const { scores: _, ...res } = engine.collect(plan, a);
@@ -176,17 +184,19 @@ function fallbackPool(): AttentionPool {
 }
 
 /**
- * Splits a call into units [bh, q0, q1] and deals them to `n` workers, longest first to
- * the least loaded (LPT), each unit costed by the keys its rows see (causal rows see
- * fewer). With at least two heads per worker a unit is a whole head (each kernel call
- * pays a per-head setup, such as scanning V for non-finite values, once); with fewer
- * heads each head's rows are cut into contiguous ranges of equal cost, on multiples of
- * the query block, so every row is computed exactly as attention() computes it.
+ * Cuts a call into units [bh, q0, q1], longest first, for `n` workers to take from a
+ * queue; each unit is costed by the keys its rows see (causal rows see fewer). Each
+ * head's rows are cut into contiguous ranges of about equal cost, on multiples of the
+ * query block (so every row is computed exactly as attention() computes it), enough of
+ * them for about 8 units per worker: with 12 whole heads on 2 workers one late start
+ * already meant 7 heads against 5. (A unit pays a per-head setup, such as scanning V
+ * for non-finite values, of well under 1% of its work at these sizes.) Decoding (a few
+ * rows) keeps whole heads.
  */
-export function split(plan: Plan, decode: boolean, n: number): Int32Array[] {
+export function units(plan: Plan, decode: boolean, n: number): Int32Array {
   const heads = plan.B * plan.Hq;
-  const units: { bh: number; q0: number; q1: number; cost: number }[] = [];
-  const pieces = decode || heads >= 2 * n ? 1 : Math.ceil((2 * n) / Math.max(1, heads));
+  const list: { bh: number; q0: number; q1: number; cost: number }[] = [];
+  const pieces = decode ? 1 : Math.ceil((8 * n) / Math.max(1, heads));
   const bq = decode ? 1 : tuning.blockQ;
   for (let bh = 0; bh < heads; bh++) {
     const b = Math.floor(bh / plan.Hq);
@@ -205,20 +215,12 @@ export function split(plan: Plan, decode: boolean, n: number): Int32Array[] {
       if (last || (cut < pieces && acc >= (total * cut) / pieces)) {
         const q0 = start * bq, q1 = Math.min(plan.Lq, (j + 1) * bq);
         const cost = blocks.slice(start, j + 1).reduce((x, y) => x + y, 0);
-        units.push({ bh, q0, q1, cost });
+        list.push({ bh, q0, q1, cost });
         start = j + 1;
         cut++;
       }
     }
   }
-  units.sort((x, y) => y.cost - x.cost);
-  const load = new Array<number>(n).fill(0);
-  const lists: number[][] = Array.from({ length: n }, () => []);
-  for (const u of units) {
-    let w = 0;
-    for (let i = 1; i < n; i++) if (load[i]! < load[w]!) w = i;
-    load[w]! += u.cost;
-    lists[w]!.push(u.bh, u.q0, u.q1);
-  }
-  return lists.map((l) => Int32Array.from(l));
+  list.sort((x, y) => y.cost - x.cost);
+  return Int32Array.from(list.flatMap((u) => [u.bh, u.q0, u.q1]));
 }
