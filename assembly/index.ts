@@ -12,6 +12,7 @@ import { f32AttentionScores } from "./kernels/f32-attention-scores";
 import { f32SoftmaxRowsRr2p6 } from "./kernels/f32-softmax-rows-rr2p6";
 import { f32SoftcapTanh } from "./kernels/f32-softcap-tanh";
 import { expf_rr2p6, expf4_rr2p6, expConst } from "./kernels/f32-exp-rr2-p6";
+import { exp2f_rr1p6, exp2f4_rr1p6, exp2Const } from "./kernels/f32-exp2-rr1-p6";
 import { gemmNn } from "./kernels/f32-gemm-nn";
 import { f32CopyRows } from "./kernels/f32-copy-rows";
 import { P_COUNT } from "./params";
@@ -78,6 +79,23 @@ export function expInPlace(p: usize, n: i32): void {
   for (; i < n; i++) {
     const q = p + (<usize>i << 2);
     store<f32>(q, expf_rr2p6(load<f32>(q)));
+  }
+}
+
+// x ← 2^x over n floats with the fused kernel's exp2 (for accuracy tests).
+export function exp2InPlace(p: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const x0 = exp2Const(0), x1 = exp2Const(1), x2 = exp2Const(2), x3 = exp2Const(3);
+    const x4 = exp2Const(4), x5 = exp2Const(5), x6 = exp2Const(6), one = exp2Const(7), x8 = exp2Const(8);
+    for (; i + 4 <= n; i += 4) {
+      const q = p + (<usize>i << 2);
+      v128.store(q, exp2f4_rr1p6(v128.load(q), x0, x1, x2, x3, x4, x5, x6, one, x8));
+    }
+  }
+  for (; i < n; i++) {
+    const q = p + (<usize>i << 2);
+    store<f32>(q, exp2f_rr1p6(load<f32>(q)));
   }
 }
 

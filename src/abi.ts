@@ -20,6 +20,7 @@ export interface KernelExports {
   softmaxRows(p: number, rows: number, n: number, ld: number): void;
   softcap(p: number, n: number, cap: number): void;
   expInPlace(p: number, n: number): void;
+  exp2InPlace(p: number, n: number): void;
   gemm(m: number, n: number, k: number, a: number, aRs: number, aCs: number, b: number, ldb: number, c: number, ldc: number, acc: boolean): void;
   copyRows(dst: number, dsb: number, dsh: number, dsl: number, src: number, ssb: number, ssh: number, ssl: number, nb: number, nh: number, nl: number, d: number): void;
 }

@@ -20,6 +20,37 @@ for (const build of runnableBuilds().filter((b) => b !== "js")) {
   describe(`kernels (${build})`, () => {
     beforeAll(() => useBuild(build));
 
+    test("exp2 (the fused kernel's softmax): relative error ≤ 1e-6 over [−126, 0], exact 0 below and for −∞, NaN for NaN", () => {
+      const { k, base, f32 } = kernels();
+      const n = 200_003; // not a multiple of 4: the scalar tail runs too
+      const xs = new Float32Array(n);
+      for (let i = 0; i < n; i++) xs[i] = -126 * (i / (n - 1));
+      xs[0] = -0; xs[1] = -1e-30;
+      f32().set(xs, base >> 2);
+      k.exp2InPlace(base, n);
+      const ys = f32().subarray(base >> 2, (base >> 2) + n);
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const want = 2 ** xs[i]!;
+        worst = Math.max(worst, Math.abs(ys[i]! - want) / want);
+      }
+      // Taylor truncation 1.2e-7 at |r·ln2| = 0.35 plus a few roundings, as for exp.
+      expect(worst).toBeLessThan(1e-6);
+      console.log(`${build}: exp2 max relative error over [−126, 0]: ${worst.toExponential(2)}`);
+      const special = new Float32Array([-Infinity, NaN, -126.5, -200, -1e30, 0, -1, -0.5]);
+      f32().set(special, base >> 2);
+      k.exp2InPlace(base, special.length);
+      const s = Array.from(f32().subarray(base >> 2, (base >> 2) + special.length));
+      expect(s[0]).toBe(0);
+      expect(Number.isNaN(s[1])).toBe(true);
+      expect(s[2]).toBe(0);
+      expect(s[3]).toBe(0);
+      expect(s[4]).toBe(0);
+      expect(s[5]).toBe(1);
+      expect(s[6]).toBe(0.5);
+      expect(Math.abs(s[7]! - Math.SQRT1_2) / Math.SQRT1_2).toBeLessThan(1e-6);
+    });
+
     test("exp: relative error ≤ 1e-6 over [−87, 0] (the softmax range), exact 0 for −∞, NaN for NaN", () => {
       const { k, base, f32 } = kernels();
       const n = 200_003; // not a multiple of 4: the scalar tail runs too

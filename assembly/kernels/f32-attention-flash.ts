@@ -5,14 +5,17 @@
 // with kv head hk = floor(h / (Hq / Hkv)) (GQA / MQA repeat-interleave). Shapes,
 // strides and options come from the parameter block (../params.ts).
 //
+// Scores are kept in base 2 (FlashAttention's trick): with s' = log2(e)·s, e^(s − m) =
+// 2^(s' − m'), so log2 e joins the query scale and each exponential is a cheaper exp2
+// (f32-exp2-rr1-p6); softcap and additive masks are applied in the same units.
 // Per query block of BQ rows (BQ a multiple of 8):
-//   Qt ← (scale · Q_block)ᵀ                 Dk × BQ, zero columns past the last row
+//   Qt ← (log2 e · scale · Q_block)ᵀ        Dk × BQ, zero columns past the last row
 //   for each key block of ≤ BK keys below the block's largest row limit:
 //     St ← K_block · Qt                      nk × BQ scores, transposed (gemm-nn 2×16)
 //     softcap, mask, per-row block max;     lanes = 4 query rows at a time
-//     m' = max(m, blockmax); α = e^(m − m'); P = e^(St − m'); l ← α·l + Σ P
+//     m' = max(m, blockmax); α = 2^(m − m'); P = 2^(St − m'); l ← α·l + Σ P
 //     acc ← α·acc + P·V_block                BQ × Dv (gemm-nn 2×16 again, P read transposed)
-//   out ← acc / l;  lse ← m + ln l
+//   out ← acc / l;  lse ← m·ln 2 + ln l
 // Scratch is O(BQ·(Dk + Dv + BK)), independent of the sequence lengths.
 // Key blocks past a query block's last visible key (causal, key lengths) are skipped.
 // A fully masked row (l = 0) gives exact zeros and lse = −∞. Masked keys have P = 0
@@ -27,11 +30,14 @@ import {
 } from "../params";
 import { headAddr, rowBytes, keyLength, rowLimit, maskRow, maskKeyStrideBytes } from "./attention-common";
 import { gemmNn } from "./f32-gemm-nn";
-import { expf_rr2p6, expf4_rr2p6, expConst } from "./f32-exp-rr2-p6";
+import { exp2f_rr1p6, exp2f4_rr1p6, exp2Const } from "./f32-exp2-rr1-p6";
 import { f32SoftcapTanh } from "./f32-softcap-tanh";
 import { f32RowsAnyNonfinite } from "./f32-rows-any-nonfinite";
 
 @inline function pad8(n: i32): i32 { return (n + 7) & ~7; }
+
+const LOG2E: f32 = 1.44269504088896341;
+const LN2: f64 = 0.693147180559945309;
 
 // Scratch bytes for one call: Qt, St, acc, then m, l, row limits, mask row addresses, α.
 export function flashScratchBytes(dk: i32, dv: i32, bq: i32, bk: i32): usize {
@@ -39,7 +45,7 @@ export function flashScratchBytes(dk: i32, dv: i32, bq: i32, bk: i32): usize {
 }
 
 // The online-softmax update of one block: St (nk × BQ, row stride BQ) holds the scaled
-// scores; on return it holds P. m, l: BQ floats; lim: BQ row limits; mrows: BQ mask row
+// scores in base 2 (s' = log2 e · s); on return it holds P. softcap is in natural units. m, l: BQ floats; lim: BQ row limits; mrows: BQ mask row
 // addresses. alpha (BQ floats) receives the factor for the accumulator rows.
 function onlineSoftmaxBlock(
   st: usize, bq: i32, nk: i32, j0: i32,
@@ -49,12 +55,13 @@ function onlineSoftmaxBlock(
   const ninf = -Infinity as f32;
   const ld = <usize>bq << 2;
   if (softcap != 0) {
-    for (let jj = 0; jj < nk; jj++) f32SoftcapTanh(st + <usize>jj * ld, bq, softcap);
+    // cap·tanh(s/cap) in base 2: (log2e·cap)·tanh(s'/(log2e·cap)).
+    for (let jj = 0; jj < nk; jj++) f32SoftcapTanh(st + <usize>jj * ld, bq, softcap * LOG2E);
   }
   if (ASC_FEATURE_SIMD) {
-    const e0 = expConst(0), e1 = expConst(1), e2 = expConst(2), e3 = expConst(3);
-    const e4 = expConst(4), e5 = expConst(5), e6 = expConst(6), e7 = expConst(7);
-    const e8 = expConst(8), one = expConst(9), e10 = expConst(10);
+    const x0 = exp2Const(0), x1 = exp2Const(1), x2 = exp2Const(2), x3 = exp2Const(3);
+    const x4 = exp2Const(4), x5 = exp2Const(5), x6 = exp2Const(6), one = exp2Const(7), x8 = exp2Const(8);
+    const vlog2e = f32x4.splat(LOG2E);
     const vninf = f32x4.splat(ninf);
     const zero = f32x4.splat(0);
     for (let c = 0; c < bq; c += 4) {
@@ -97,7 +104,7 @@ function onlineSoftmaxBlock(
             mv = f32x4.replace_lane(mv, 1, load<f32>(r1 + ko));
             mv = f32x4.replace_lane(mv, 2, load<f32>(r2 + ko));
             mv = f32x4.replace_lane(mv, 3, load<f32>(r3 + ko));
-            s = f32x4.add(s, mv);
+            s = f32x4.add(s, f32x4.mul(mv, vlog2e));
             masked = v128.or(masked, f32x4.eq(mv, vninf));
           }
           s = v128.bitselect(vninf, s, masked);
@@ -111,11 +118,11 @@ function onlineSoftmaxBlock(
       // Rows with nothing visible yet keep m = −∞; subtract 0 there instead of −∞ so that
       // e^(−∞ − 0) = 0 rather than e^(−∞ + ∞) = NaN.
       const mSafe = v128.andnot(mNew, f32x4.eq(mNew, vninf));
-      const a = expf4_rr2p6(f32x4.sub(mOld, mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10);
+      const a = exp2f4_rr1p6(f32x4.sub(mOld, mSafe), x0, x1, x2, x3, x4, x5, x6, one, x8);
       let sum = zero;
       col = st + lane;
       for (let jj = 0; jj < nk; jj++) {
-        const e = expf4_rr2p6(f32x4.sub(v128.load(col), mSafe), e0, e1, e2, e3, e4, e5, e6, e7, e8, one, e10);
+        const e = exp2f4_rr1p6(f32x4.sub(v128.load(col), mSafe), x0, x1, x2, x3, x4, x5, x6, one, x8);
         v128.store(col, e);
         sum = f32x4.add(sum, e);
         col += ld;
@@ -141,7 +148,7 @@ function onlineSoftmaxBlock(
           if (load<u8>(row + <usize>j * mks4) == 0) masked = true;
         } else if (maskKind != MASK_NONE) {
           const av = load<f32>(row + <usize>j * mks4);
-          s += av;
+          s += av * LOG2E;
           if (av == ninf) masked = true;
         }
         if (masked) s = ninf;
@@ -151,11 +158,11 @@ function onlineSoftmaxBlock(
       }
       const mNew = mOld > bmax ? mOld : bmax;
       const mSafe: f32 = mNew == ninf ? 0 : mNew;
-      const a = expf_rr2p6(mOld - mSafe);
+      const a = exp2f_rr1p6(mOld - mSafe);
       let sum: f32 = 0;
       q = st + lane;
       for (let jj = 0; jj < nk; jj++) {
-        const e = expf_rr2p6(load<f32>(q) - mSafe);
+        const e = exp2f_rr1p6(load<f32>(q) - mSafe);
         store<f32>(q, e);
         sum += e;
         q += ld;
@@ -201,7 +208,8 @@ export function f32AttentionFlash(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32
   const group = hq / hkv;
   const bq = pI32(p, P_BLOCK_Q), bk = pI32(p, P_BLOCK_K);
   const dvp = pad8(dv);
-  const scale = pF32(p, P_SCALE), softcap = pF32(p, P_SOFTCAP);
+  const softcap = pF32(p, P_SOFTCAP);
+  const scale = pF32(p, P_SCALE) * LOG2E; // base-2 scores
   const maskKind = pI32(p, P_MASK_KIND);
   const mks = maskKind == MASK_NONE ? <usize>0 : maskKeyStrideBytes(p);
   const lseBase = pPtr(p, P_LSE);
@@ -247,7 +255,7 @@ export function f32AttentionFlash(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32
         store<f32>(lp + lane, 0);
         if (maskKind != MASK_NONE) store<u32>(mrows + lane, <u32>maskRow(p, b, h, i0 + (c < nq ? c : 0)));
       }
-      // Qt = (scale · Q_block)ᵀ, zero-padded to BQ columns.
+      // Qt = (log2 e · scale · Q_block)ᵀ, zero-padded to BQ columns.
       for (let d = 0; d < dk; d++) {
         const dst = qt + (<usize>d * bq << 2);
         let src = qh + <usize>i0 * qs + (<usize>d << 2);
@@ -287,7 +295,7 @@ export function f32AttentionFlash(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32
           for (; x < dv; x++) store<f32>(dst + (<usize>x << 2), load<f32>(src + (<usize>x << 2)) * inv);
         }
         if (lseBase != 0) {
-          const lse: f32 = l == 0 ? -Infinity as f32 : load<f32>(mp + lane) + <f32>Math.log(<f64>l);
+          const lse: f32 = l == 0 ? -Infinity as f32 : <f32>(<f64>load<f32>(mp + lane) * LN2 + Math.log(<f64>l));
           store<f32>(lseBase + (<usize>((bh * lq) + i0 + c) << 2), lse);
         }
       }
