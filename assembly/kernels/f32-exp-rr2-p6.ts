@@ -75,11 +75,17 @@ export const EXP_TABLE: usize = memory.data<f32>([LOG2E, MAGIC, LN2_HI, LN2_LO, 
   const n = f32x4.sub(v, magic);
   let r = f32x4.sub(x, f32x4.mul(n, ln2hi));
   r = f32x4.sub(r, f32x4.mul(n, ln2lo));
-  const r2 = f32x4.mul(r, r);
-  const lo2 = madd(c3, r, c2);
-  const hi2 = madd(madd(c6, r2, madd(c5, r, c4)), r2, lo2);
-  const p = madd(hi2, r2, f32x4.add(one, r));
+  const p = expTaylor6Estrin4(r, c2, c3, c4, c5, c6, one);
   const s = i32x4.add(i32x4.shl(v, 23), one);
   // x < lo (including −∞) flushes to +0; NaN compares false and keeps p·s = NaN.
   return v128.andnot(f32x4.mul(p, s), f32x4.lt(x, lo));
+}
+
+// e^t ≈ (1 + t) + t²·((c2 + c3·t) + t²·(c4 + c5·t + c6·t²)) on four lanes, |t| ≤ ln2/2:
+// the degree-6 Taylor polynomial in Estrin's form (shared with f32-exp2-rr1-p6).
+@inline export function expTaylor6Estrin4(t: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, one: v128): v128 {
+  const t2 = f32x4.mul(t, t);
+  const lo2 = madd(c3, t, c2);
+  const hi2 = madd(madd(c6, t2, madd(c5, t, c4)), t2, lo2);
+  return madd(hi2, t2, f32x4.add(one, t));
 }

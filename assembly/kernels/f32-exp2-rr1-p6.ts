@@ -18,7 +18,7 @@
 // compares false for NaN, whatever the arithmetic made of the lane otherwise).
 // see: W. J. Cody, W. Waite, "Software Manual for the Elementary Functions", 1980, ch. 6;
 //      G. Estrin, "Organization of computer systems", 1960.
-import { madd } from "./f32x4-madd";
+import { expTaylor6Estrin4 } from "./f32-exp-rr2-p6";
 
 const MAGIC: f32 = 12582912.0; // 0x1.8p23
 const LN2: f32 = 0.693147180559945309;
@@ -53,10 +53,7 @@ export const EXP2_TABLE: usize = memory.data<f32>([MAGIC, LN2, C2, C3, C4, C5, C
   const v = f32x4.add(x, magic);
   const n = f32x4.sub(v, magic);
   const t = f32x4.mul(f32x4.sub(x, n), ln2);
-  const t2 = f32x4.mul(t, t);
-  const lo2 = madd(c3, t, c2);
-  const hi2 = madd(madd(c6, t2, madd(c5, t, c4)), t2, lo2);
-  const p = madd(hi2, t2, f32x4.add(one, t));
+  const p = expTaylor6Estrin4(t, c2, c3, c4, c5, c6, one);
   const s = i32x4.add(i32x4.shl(v, 23), one);
   return v128.andnot(f32x4.mul(p, s), f32x4.lt(x, lo));
 }
