@@ -45,8 +45,10 @@ export function flashScratchBytes(dk: i32, dv: i32, bq: i32, bk: i32): usize {
 }
 
 // The online-softmax update of one block: St (nk × BQ, row stride BQ) holds the scaled
-// scores in base 2 (s' = log2 e · s); on return it holds P. softcap is in natural units. m, l: BQ floats; lim: BQ row limits; mrows: BQ mask row
-// addresses. alpha (BQ floats) receives the factor for the accumulator rows.
+// scores in base 2 (s' = log2 e · s); on return it holds P. softcap is in natural units
+// (as the caller got it); m, l: BQ floats, base 2 like the scores; lim: BQ row limits;
+// mrows: BQ mask row addresses. alpha (BQ floats) receives the factor for the
+// accumulator rows.
 function onlineSoftmaxBlock(
   st: usize, bq: i32, nk: i32, j0: i32,
   mp: usize, lp: usize, lim: usize, mrows: usize, alpha: usize,
