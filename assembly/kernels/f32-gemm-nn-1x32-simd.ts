@@ -1,6 +1,7 @@
 // f32-gemm-nn-1x32-simd: C (+)= A·B for one row of A at a time, 32 columns (8 v128
-// accumulators) per pass: an odd last row and a last 8 columns past f32-gemm-nn-2x16-simd. A single row (a decode
-// step's projection, M = 1) would otherwise run the 2-row tile on two copies of itself.
+// accumulators) per pass: an odd last row and a last 8 columns past the 2×16 tile
+// (f32-gemm-nn-2x16-simd). A single row (a decode step's projection, M = 1) would
+// otherwise run the 2-row tile on two copies of itself.
 // Same layout contract as f32-gemm-nn.ts: A strided and broadcast, B and C
 // row-major with byte strides, n rounded up to a multiple of 8 (padding columns of C
 // hold junk).
