@@ -32,9 +32,9 @@ export function decodeScratchBytes(dv: i32, bk: i32): usize {
 // s[jj] = scale · q·k_{j0+jj} for jj < nk; `part` holds 4·nk floats of scratch.
 // SIMD: one key row at a time, start to end, so K is read as one sequential stream that
 // the hardware prefetcher follows. (Reading 4 rows side by side, as an earlier version
-// did, ran the gpt2-decode case with cold caches ~2.4x slower: 0.95 against 0.39 ms in
-// one A/B run, the streaming floor 0.27 ms.) Each row leaves a 4-lane partial sum; a
-// second pass adds the lanes of 4 keys at once with a transpose.
+// did, ran the gpt2-decode case with cold caches ~2.4x slower: 0.95 ms before, 0.39 ms
+// after, in runs minutes apart with the streaming floor at 0.26-0.33 ms.) Each row leaves
+// a 4-lane partial sum; a second pass adds the lanes of 4 keys at once with a transpose.
 export function dotScores(q: usize, k: usize, ks: usize, dk: i32, nk: i32, scale: f32, s: usize, part: usize): void {
   let jj = 0;
   if (ASC_FEATURE_SIMD) {
