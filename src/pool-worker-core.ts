@@ -1,13 +1,17 @@
 // The body of one pool worker, for Node worker_threads and browser Web Workers alike
 // (pool-worker-node.ts and pool-worker-web.ts only wire the message port). It
 // instantiates the simd-threads build over the pool's shared memory, then, for each call,
-// takes units of work from the call's queue in that memory ((head, query range) triples
-// whose inputs the main thread has already written there) until the queue is empty.
+// takes units of work from the call's queue in that memory ((head, query range) triples)
+// until the queue is empty, waiting on a unit's head until the main thread has copied
+// that head's inputs (it copies them while the workers wake up).
 
 /** Messages from the pool to a worker. */
 export type ToWorker =
   | { type: "init"; module: WebAssembly.Module; memory: WebAssembly.Memory }
-  /** queue: byte address of the counter, followed by `count` units [bh, q0, q1] (i32). */
+  /**
+   * queue: byte address of the counter of units taken, then the number of heads whose
+   * inputs are in memory, then `count` units [bh, q0, q1] (i32).
+   */
   | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number };
 
 /** Messages from a worker to the pool. */
@@ -39,13 +43,16 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
       if (!k || !memory) throw new Error("pool worker used before init");
       // The memory may have grown since the last call: a fresh view of it.
       const i32 = new Int32Array(memory.buffer);
-      const counter = m.queue >> 2;
+      const taken = m.queue >> 2, ready = taken + 1;
       for (;;) {
-        const i = Atomics.add(i32, counter, 1);
+        const i = Atomics.add(i32, taken, 1);
         if (i >= m.count) break;
-        const u = counter + 1 + 3 * i;
-        if (m.decode) k.attentionDecode(m.params, i32[u]!, i32[u]! + 1, i32[u + 1]!, i32[u + 2]!);
-        else k.attentionFlash(m.params, i32[u]!, i32[u]! + 1, i32[u + 1]!, i32[u + 2]!);
+        const u = ready + 1 + 3 * i;
+        const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
+        // Wait until the pool has copied this head's inputs.
+        for (let r = Atomics.load(i32, ready); r <= bh; r = Atomics.load(i32, ready)) Atomics.wait(i32, ready, r);
+        if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
+        else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
       }
       post({ type: "done", id: m.id });
     } catch (e) {

@@ -3,11 +3,12 @@
 // The main thread checks the call and lays it out in a shared WebAssembly.Memory (the
 // simd-threads build imports it), copying each input once; the workers instantiate the
 // same module over that memory and each runs its share of (batch·head, query block)
-// units, so a single head with a long sequence spreads over the threads too. Units are
-// costed by how many keys their rows see (causal rows see fewer) and queued longest
-// first in the shared memory; each worker takes the next unit with an atomic add until
-// none are left, so a worker whose core is slower (a busy neighbour on a shared host)
-// simply takes fewer. Each worker has its own parameter block and scratch.
+// units, so a single head with a long sequence spreads over the threads too. The units
+// are queued in the shared memory, in head order, large ones first (see units()); each
+// worker takes the next unit with an atomic add until none are left, so a worker whose
+// core is slower (a busy neighbour on a shared host) simply takes fewer. The workers are
+// woken before the inputs are copied and start on each head once its inputs are in.
+// Each worker has its own parameter block and scratch.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -120,13 +121,16 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const decode = plan.Lq <= tuning.decodeMaxRows;
     const work = units(plan, decode, workers.length);
     const count = work.length / 3;
-    // The work queue: a counter (the next unit to take), then the units [bh, q0, q1].
-    const queue = L.take("work queue", (1 + work.length) * 4);
+    // The work queue: a counter (the next unit to take), how many heads have their inputs
+    // in memory, then the units [bh, q0, q1].
+    const queue = L.take("work queue", (2 + work.length) * 4);
     engine.ensure(fnc, L.top, L.parts);
-    engine.writeAttend(plan, a);
+    engine.writeParams(plan, a);
     const i32 = new Int32Array(memory.buffer);
-    i32[queue >> 2] = 0;
-    i32.set(work, (queue >> 2) + 1);
+    const taken = queue >> 2, ready = taken + 1;
+    i32[taken] = 0;
+    i32[ready] = 0;
+    i32.set(work, ready + 1);
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
     for (const b of blocks.slice(1)) {
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
@@ -136,6 +140,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     for (const w of active) w.busy(true);
     try {
       const done = Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count)));
+      // The workers wake up while the inputs are copied, and each starts on a head as soon
+      // as that head's inputs are in (units are queued in head order).
+      const publish = (n: number) => { Atomics.store(i32, ready, n); Atomics.notify(i32, ready); };
+      try {
+        engine.copyInputs(plan, a, {}, publish);
+      } finally {
+        publish(plan.B * plan.Hq); // never leave a worker waiting
+      }
       // While the workers compute, the idle main thread allocates the output and touches
       // its pages: first-touch page faults of a fresh multi-megabyte array cost as much
       // as a sizeable part of the attention itself on some machines (about 4 µs per KiB
@@ -184,43 +196,48 @@ function fallbackPool(): AttentionPool {
 }
 
 /**
- * Cuts a call into units [bh, q0, q1], longest first, for `n` workers to take from a
- * queue; each unit is costed by the keys its rows see (causal rows see fewer). Each
- * head's rows are cut into contiguous ranges of about equal cost, on multiples of the
- * query block (so every row is computed exactly as attention() computes it), enough of
- * them for about 8 units per worker: with 12 whole heads on 2 workers one late start
- * already meant 7 heads against 5. (A unit pays a per-head setup, such as scanning V
- * for non-finite values, of well under 1% of its work at these sizes.) Decoding (a few
+ * Cuts a call into units [bh, q0, q1] for `n` workers to take from a queue, in head order
+ * (the pool copies the inputs head by head, and a worker can start on a head as soon as
+ * its inputs are in). Units are sized by guided self-scheduling (Polychronopoulos and
+ * Kuck, 1987): each takes about 1/(2n) of the work still left, costed by the keys its
+ * rows see (causal rows see fewer), so the first units are whole heads and the last ones
+ * are small, and the workers finish close together even when one core runs slower than
+ * the other (a busy neighbour on a shared host). A unit lies within one head and is cut
+ * on multiples of the query block, so every row is computed exactly as attention()
+ * computes it, and holds at least MIN_BLOCKS blocks (but a head's last unit): each unit
+ * pays a per-head setup, such as scanning V for non-finite values. Decoding (a few
  * rows) keeps whole heads.
  */
 export function units(plan: Plan, decode: boolean, n: number): Int32Array {
+  const MIN_BLOCKS = 2;
   const heads = plan.B * plan.Hq;
-  const list: { bh: number; q0: number; q1: number; cost: number }[] = [];
-  const pieces = decode ? 1 : Math.ceil((8 * n) / Math.max(1, heads));
-  const bq = decode ? 1 : tuning.blockQ;
+  const bq = decode ? Math.max(1, plan.Lq) : tuning.blockQ;
+  // cost of each query block of each head
+  const costs: number[][] = [];
+  let remaining = 0;
   for (let bh = 0; bh < heads; bh++) {
     const b = Math.floor(bh / plan.Hq);
-    // cost of each query block, then cut into `pieces` ranges of about equal cost
     const blocks: number[] = [];
     for (let q0 = 0; q0 < plan.Lq; q0 += bq) {
       let c = 0;
       for (let i = q0; i < Math.min(plan.Lq, q0 + bq); i++) c += rowLimit(plan, b, i) + 1;
       blocks.push(c);
+      remaining += c;
     }
-    const total = blocks.reduce((x, y) => x + y, 0);
-    let start = 0, acc = 0, cut = 1;
-    for (let j = 0; j < blocks.length; j++) {
-      acc += blocks[j]!;
-      const last = j === blocks.length - 1;
-      if (last || (cut < pieces && acc >= (total * cut) / pieces)) {
-        const q0 = start * bq, q1 = Math.min(plan.Lq, (j + 1) * bq);
-        const cost = blocks.slice(start, j + 1).reduce((x, y) => x + y, 0);
-        list.push({ bh, q0, q1, cost });
-        start = j + 1;
-        cut++;
-      }
-    }
+    costs.push(blocks);
   }
-  list.sort((x, y) => y.cost - x.cost);
-  return Int32Array.from(list.flatMap((u) => [u.bh, u.q0, u.q1]));
+  const out: number[] = [];
+  costs.forEach((blocks, bh) => {
+    let start = 0, acc = 0;
+    blocks.forEach((c, j) => {
+      acc += c;
+      if (j === blocks.length - 1 || (j + 1 - start >= MIN_BLOCKS && acc >= remaining / (2 * n))) {
+        out.push(bh, start * bq, Math.min(plan.Lq, (j + 1) * bq));
+        remaining -= acc;
+        start = j + 1;
+        acc = 0;
+      }
+    });
+  });
+  return Int32Array.from(out);
 }

@@ -4,8 +4,11 @@
 // reference bounds; plus queueing, bad input, close, and the single-thread fallback.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
-import { createPoolWith, type AttentionPool } from "../src/pool.js";
-import { makeInputs, randomCases, sizeCases } from "./cases.js";
+import { createPoolWith, units, type AttentionPool } from "../src/pool.js";
+import { planAttention } from "../src/plan.js";
+import { rowLimit } from "../src/reference.js";
+import { setTuning, DEFAULT_TUNING, tuning } from "../src/tuning.js";
+import { benchCases, makeInputs, randomCases, sizeCases, type AttentionCase } from "./cases.js";
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
@@ -29,6 +32,20 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     if (c.returnLse) expect(same(got.lse!.data, want.lse!.data)).toBe(true);
     if (c.returnWeights) expect(same(got.weights!.data, want.weights!.data)).toBe(true);
     if (c.out) expect(got.data.buffer).toBe(x.options.out!.buffer);
+  });
+
+  // Small blocks: several units per head, so the guided cuts and the head-by-head copy
+  // (3D layouts copied per batch, GQA per KV head) meet every shape of the random list.
+  describe("with 8-row query blocks", () => {
+    beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
+    afterAll(() => { setTuning(DEFAULT_TUNING); });
+    test.each(randomCases(40, 23).map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
+      const x = makeInputs(c);
+      const want = attention(x.q, x.k, x.v, { ...x.options, out: undefined });
+      const got = await pool.attention(x.q, x.k, x.v, x.options);
+      expect(same(got.data, want.data), `${c.name}: output differs`).toBe(true);
+      if (c.returnLse) expect(same(got.lse!.data, want.lse!.data)).toBe(true);
+    });
   });
 
   test("concurrent calls queue and each gets its own answer", async () => {
@@ -62,5 +79,55 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(a.threads).toBe(0);
     const x = makeInputs(sizeCases[3]!);
     expect(same((await b.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, x.options).data)).toBe(true);
+  });
+});
+
+// The work list of a call: every (head, row) exactly once, in head order, each unit
+// within one head and on query-block boundaries, the first units the largest (none over
+// 1/(2n) of the work then left, unless it is a head's minimum of 2 blocks).
+describe("units(): the pool's work list", () => {
+  const check = (c: AttentionCase, n: number) => {
+    const x = makeInputs(c);
+    const plan = planAttention("units", x.q, x.k, x.v, x.options);
+    const decode = plan.Lq <= tuning.decodeMaxRows;
+    const u = units(plan, decode, n);
+    const cost = (bh: number, q0: number, q1: number) => {
+      let s = 0;
+      for (let i = q0; i < q1; i++) s += rowLimit(plan, Math.floor(bh / plan.Hq), i) + 1;
+      return s;
+    };
+    let remaining = 0;
+    for (let bh = 0; bh < plan.B * plan.Hq; bh++) remaining += cost(bh, 0, plan.Lq);
+    let bh = 0, next = 0;
+    for (let i = 0; i < u.length; i += 3) {
+      const [h, q0, q1] = [u[i]!, u[i + 1]!, u[i + 2]!];
+      if (next === plan.Lq) { bh++; next = 0; }
+      expect([h, q0], `${c.name}: unit ${i / 3}`).toEqual([bh, next]);
+      expect(q1).toBeGreaterThan(q0);
+      expect(q1).toBeLessThanOrEqual(plan.Lq);
+      if (decode) expect([q0, q1]).toEqual([0, plan.Lq]);
+      else expect(q1 === plan.Lq || q1 % tuning.blockQ === 0).toBe(true);
+      const w = cost(h, q0, q1);
+      const minimum = q1 - q0 <= 2 * tuning.blockQ || q1 === plan.Lq;
+      if (!minimum) expect(w - cost(h, q1 - tuning.blockQ, q1), `${c.name}: unit ${i / 3} one block too long`).toBeLessThan(remaining / (2 * n));
+      remaining -= w;
+      next = q1;
+    }
+    expect([bh, next]).toEqual([plan.B * plan.Hq - 1, plan.Lq]);
+    expect(remaining).toBe(0);
+    return u.length / 3;
+  };
+
+  test.each(benchCases.filter((c) => !c.kvCached && c.Lq * c.Lkv <= 4096 * 4096).map((c) => [c.name, c] as const))("%s", (_, c) => {
+    const x = makeInputs(c);
+    const u = units(planAttention("units", x.q, x.k, x.v, x.options), false, 2);
+    const count = check(c, 2);
+    // whole heads first, ending on pieces of the 2-block minimum; not one unit per block
+    expect(u[u.length - 1]! - u[u.length - 2]!).toBeLessThanOrEqual(2 * tuning.blockQ);
+    expect(count).toBeLessThan(c.B * c.Hq + 40);
+  });
+
+  test.each(randomCases(40, 5).map((c) => [c.name, c] as const))("%s", (_, c) => {
+    for (const n of [1, 2, 3, 8]) check(c, n);
   });
 });
