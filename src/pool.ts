@@ -212,20 +212,19 @@ export function units(plan: Plan, decode: boolean, n: number): Int32Array {
   const MIN_BLOCKS = 2;
   const heads = plan.B * plan.Hq;
   const bq = decode ? Math.max(1, plan.Lq) : tuning.blockQ;
-  // cost of each query block of each head
-  const costs: number[][] = [];
-  let remaining = 0;
-  for (let bh = 0; bh < heads; bh++) {
-    const b = Math.floor(bh / plan.Hq);
+  // cost of each query block: the same for every head of a batch
+  const perBatch = Array.from({ length: plan.B }, (_, b) => {
     const blocks: number[] = [];
     for (let q0 = 0; q0 < plan.Lq; q0 += bq) {
       let c = 0;
       for (let i = q0; i < Math.min(plan.Lq, q0 + bq); i++) c += rowLimit(plan, b, i) + 1;
       blocks.push(c);
-      remaining += c;
     }
-    costs.push(blocks);
-  }
+    return blocks;
+  });
+  const costs = Array.from({ length: heads }, (_, bh) => perBatch[Math.floor(bh / plan.Hq)]!);
+  let remaining = 0;
+  for (const blocks of costs) for (const c of blocks) remaining += c;
   const out: number[] = [];
   costs.forEach((blocks, bh) => {
     let start = 0, acc = 0;
