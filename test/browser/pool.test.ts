@@ -5,6 +5,7 @@
 // calling thread, with the same results.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init, type AttentionPool } from "../../src/web.js";
+import { setTuning, DEFAULT_TUNING } from "../../src/tuning.js";
 import { makeInputs, randomCases, sizeCases } from "../cases.js";
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
@@ -32,13 +33,21 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
     }
   });
 
-  const cases = [...sizeCases, ...randomCases(30, 13)];
-  test.each(cases.map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
+  const right = async (c: (typeof sizeCases)[number]) => {
     const x = makeInputs(c);
     const want = attention(x.q, x.k, x.v, { ...x.options, out: undefined });
     const got = await pool.attention(x.q, x.k, x.v, x.options);
     expect(same(got.data, want.data), `${c.name}: output differs`).toBe(true);
     if (c.returnLse) expect(same(got.lse!.data, want.lse!.data)).toBe(true);
     if (c.returnWeights) expect(same(got.weights!.data, want.weights!.data)).toBe(true);
+  };
+  const cases = [...sizeCases, ...randomCases(30, 13)];
+  test.each(cases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
+
+  // 8-row query blocks: several units per head (the guided cuts), inputs copied head by head.
+  describe("with 8-row query blocks", () => {
+    beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
+    afterAll(() => { setTuning(DEFAULT_TUNING); });
+    test.each(randomCases(20, 29).map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
   });
 });
