@@ -6,8 +6,9 @@
 // units, so a single head with a long sequence spreads over the threads too. The units
 // are queued in the shared memory, in head order, large ones first (see units()); each
 // worker takes the next unit with an atomic add until none are left, so a worker whose
-// core is slower (a busy neighbour on a shared host) simply takes fewer. The workers are
-// woken before the inputs are copied and start on each head once its inputs are in.
+// core is slower (a busy neighbour on a shared host) simply takes fewer. Workers for the
+// cores the calling thread leaves free are woken before the inputs are copied and start
+// on each head once its inputs are in; the others are woken after the copy.
 // Each worker has its own parameter block and scratch.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
@@ -137,24 +138,37 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
     const active = workers.slice(0, Math.min(workers.length, count));
+    // Workers woken before the copy use the cores the calling thread leaves free while it
+    // copies; the others are woken after it (and after the output is allocated): woken
+    // earlier, they only compete with the copy for a core. On 2 cores, waking both workers
+    // first measured 2-5% slower on bert-512 and gpt2-prefill, and 10% in one run
+    // (interleaved A/B in one process).
+    const early = Math.min(active.length, Math.max(1, host.cores - 1));
     for (const w of active) w.busy(true);
     try {
-      const done = Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count)));
-      // The workers wake up while the inputs are copied, and each starts on a head as soon
-      // as that head's inputs are in (units are queued in head order).
+      const run = (w: PoolWorker, i: number) => runOn(w, decode, blocks[i]!.params, queue, count);
+      const jobs = active.slice(0, early).map(run);
+      // Each worker starts on a head as soon as that head's inputs are in (units are queued
+      // in head order).
       const publish = (n: number) => { Atomics.store(i32, ready, n); Atomics.notify(i32, ready); };
+      let failed: { error: unknown } | null = null;
       try {
         engine.copyInputs(plan, a, {}, publish);
+      } catch (error) {
+        failed = { error }; // a detached input, say: the workers must still finish before it is thrown
       } finally {
         publish(plan.B * plan.Hq); // never leave a worker waiting
       }
-      // While the workers compute, the idle main thread allocates the output and touches
-      // its pages: first-touch page faults of a fresh multi-megabyte array cost as much
-      // as a sizeable part of the attention itself on some machines (about 4 µs per KiB
-      // on the VMs this was measured on), and here they overlap the work instead of
-      // following it.
-      if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
-      await done;
+      if (!failed) {
+        // First-touch page faults of a fresh multi-megabyte array cost as much as a
+        // sizeable part of the attention itself on some machines (about 4 µs per KiB on
+        // the VMs this was measured on): the output is allocated and touched here, while
+        // the early workers compute, not after the call.
+        if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
+        jobs.push(...active.slice(early).map((w, i) => run(w, early + i)));
+      }
+      await Promise.all(jobs);
+      if (failed) throw failed.error;
     } finally {
       for (const w of active) w.busy(false);
     }
@@ -169,7 +183,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       if (closed) return Promise.reject(new Error("pool.attention: the pool is closed"));
       let plan: Plan;
       try { plan = planAttention("pool.attention", q, k, v, options); } catch (e) { return Promise.reject(e); }
-      const p = queue.then(() => call(plan));
+      const lengths = arraysOf(plan).map(([, x]) => x.byteLength);
+      const p = queue.then(() => {
+        // The call may have waited in the queue while the caller transferred an array.
+        arraysOf(plan).forEach(([name, x], i) => {
+          if (x.byteLength !== lengths[i]) throw new TypeError(`pool.attention: ${name} was detached (its buffer transferred) while the call waited in the queue`);
+        });
+        return call(plan);
+      });
       queue = p.catch(() => undefined);
       return p;
     },
@@ -181,6 +202,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       for (const j of pending.values()) j.reject(new Error("pool.attention: the pool was closed"));
     },
   };
+}
+
+/** The caller's arrays a call reads or writes. */
+function arraysOf(plan: Plan): [string, ArrayBufferView][] {
+  const list: [string, ArrayBufferView][] = [["q", plan.q], ["k", plan.k], ["v", plan.v]];
+  if (plan.mask) list.push(["mask", plan.mask.data]);
+  if (plan.out) list.push(["out", plan.out]);
+  return list;
 }
 
 function fallbackPool(): AttentionPool {

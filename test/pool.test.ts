@@ -61,6 +61,16 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(same((await pool.attention(x.q, x.k, x.v)).data, attention(x.q, x.k, x.v).data)).toBe(true);
   });
 
+  test("an input detached while its call waits in the queue rejects the call, and the pool keeps working", async () => {
+    const x = makeInputs(sizeCases[0]!), y = makeInputs({ ...sizeCases[0]!, name: "y" });
+    const first = pool.attention(x.q, x.k, x.v, x.options);
+    const second = pool.attention(y.q, y.k, y.v, y.options);
+    structuredClone(y.k.data.buffer, { transfer: [y.k.data.buffer] }); // y.k is now detached
+    await first;
+    await expect(second).rejects.toThrow(/pool.attention: k was detached \(its buffer transferred\) while the call waited in the queue/);
+    expect(same((await pool.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data)).toBe(true);
+  });
+
   test("a closed pool rejects", async () => {
     const p = await createAttentionPool({ threads: 1 });
     await p.close();
