@@ -250,15 +250,17 @@ export class WasmEngine {
   copyInputs(plan: Plan, a: AttendAddrs, placed: Placed = {}, ready?: (heads: number) => void): void {
     this.views();
     const f32 = this.f32;
-    const inputs = [
-      { data: plan.q, at: a.q, s: plan.qStrides, rows: plan.Lq, q: true },
-      { data: plan.k, at: a.k, s: plan.kStrides, rows: plan.Lkv, q: false },
-      { data: plan.v, at: a.v, s: plan.vStrides, rows: plan.Lkv, q: false },
-    ].filter((t, i) => [placed.q, placed.k, placed.v][i] === undefined);
     if (!ready) {
-      for (const t of inputs) f32.set(t.data, t.at >> 2);
+      if (placed.q === undefined) f32.set(plan.q, a.q >> 2);
+      if (placed.k === undefined) f32.set(plan.k, a.k >> 2);
+      if (placed.v === undefined) f32.set(plan.v, a.v >> 2);
       return;
     }
+    const inputs = [
+      { data: plan.q, at: a.q, s: plan.qStrides, rows: plan.Lq, q: true, placed: placed.q !== undefined },
+      { data: plan.k, at: a.k, s: plan.kStrides, rows: plan.Lkv, q: false, placed: placed.k !== undefined },
+      { data: plan.v, at: a.v, s: plan.vStrides, rows: plan.Lkv, q: false, placed: placed.v !== undefined },
+    ].filter((t) => !t.placed);
     const { B, Hq, Hkv } = plan;
     const group = Hq / Hkv;
     const copy = (t: (typeof inputs)[number], from: number, n: number) =>

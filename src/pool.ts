@@ -155,7 +155,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       try {
         engine.copyInputs(plan, a, {}, publish);
       } catch (error) {
-        failed = { error }; // a detached input, say: the workers must still finish before it is thrown
+        failed = { error }; // thrown once the workers are done with this call's memory
       } finally {
         publish(plan.B * plan.Hq); // never leave a worker waiting
       }
