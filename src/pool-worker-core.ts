@@ -5,13 +5,17 @@
 // until the queue is empty, waiting on a unit's head until the main thread has copied
 // that head's inputs (it copies them while the workers wake up).
 
+/**
+ * A call's work queue in the shared memory, i32 slots from its address: units taken so
+ * far; how many heads (bh = b·Hq + h, in order) have their inputs in memory; workers
+ * started; workers posted a "run" message; then the units [bh, q0, q1].
+ */
+export const QUEUE_TAKEN = 0, QUEUE_READY = 1, QUEUE_STARTED = 2, QUEUE_POSTED = 3, QUEUE_UNITS = 4;
+
 /** Messages from the pool to a worker. */
 export type ToWorker =
   | { type: "init"; module: WebAssembly.Module; memory: WebAssembly.Memory }
-  /**
-   * queue: byte address of the counter of units taken, then the number of heads whose
-   * inputs are in memory, then `count` units [bh, q0, q1] (i32).
-   */
+  /** queue: byte address of the call's work queue (QUEUE_*), holding `count` units. */
   | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number };
 
 /** Messages from a worker to the pool. */
@@ -19,6 +23,9 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "done"; id: number }
   | { type: "error"; id: number; message: string };
+
+/** How long a worker sleeps to let a late peer onto its core (ms). */
+const YIELD_MS = 0.2;
 
 interface Kernels {
   attentionFlash(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
@@ -43,16 +50,25 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
       if (!k || !memory) throw new Error("pool worker used before init");
       // The memory may have grown since the last call: a fresh view of it.
       const i32 = new Int32Array(memory.buffer);
-      const taken = m.queue >> 2, ready = taken + 1;
+      const at = m.queue >> 2, taken = at + QUEUE_TAKEN, ready = at + QUEUE_READY;
+      const started = at + QUEUE_STARTED, posted = at + QUEUE_POSTED;
+      Atomics.add(i32, started, 1);
+      Atomics.notify(i32, started);
       for (;;) {
         const i = Atomics.add(i32, taken, 1);
         if (i >= m.count) break;
-        const u = ready + 1 + 3 * i;
+        const u = at + QUEUE_UNITS + 3 * i;
         const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
         // Wait until the pool has copied this head's inputs.
         for (let r = Atomics.load(i32, ready); r <= bh; r = Atomics.load(i32, ready)) Atomics.wait(i32, ready, r);
+        const behind = Atomics.load(i32, started) < Atomics.load(i32, posted);
         if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
         else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
+        // A worker posted before this unit began has still not started: the system most
+        // likely queued it behind this one on the same core while another core idles.
+        // Sleeping a moment hands it this core; this worker then wakes on the idle one.
+        const now = Atomics.load(i32, started);
+        if (behind && now < Atomics.load(i32, posted)) Atomics.wait(i32, started, now, YIELD_MS);
       }
       post({ type: "done", id: m.id });
     } catch (e) {

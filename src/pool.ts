@@ -19,7 +19,7 @@ import { attention } from "./attention.js";
 import { rowLimit } from "./reference.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
-import type { FromWorker, ToWorker } from "./pool-worker-core.js";
+import { QUEUE_POSTED, QUEUE_READY, QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
 
 export interface AttentionPoolOptions {
   /** Worker threads (default: the number of cores, at least 1). */
@@ -122,16 +122,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const decode = plan.Lq <= tuning.decodeMaxRows;
     const work = units(plan, decode, workers.length);
     const count = work.length / 3;
-    // The work queue: a counter (the next unit to take), how many heads have their inputs
-    // in memory, then the units [bh, q0, q1].
-    const queue = L.take("work queue", (2 + work.length) * 4);
+    // The work queue (QUEUE_* slots, then the units [bh, q0, q1]).
+    const queue = L.take("work queue", (QUEUE_UNITS + work.length) * 4);
     engine.ensure(fnc, L.top, L.parts);
     engine.writeParams(plan, a);
     const i32 = new Int32Array(memory.buffer);
-    const taken = queue >> 2, ready = taken + 1;
-    i32[taken] = 0;
-    i32[ready] = 0;
-    i32.set(work, ready + 1);
+    const at = queue >> 2, ready = at + QUEUE_READY, posted = at + QUEUE_POSTED;
+    i32.fill(0, at, at + QUEUE_UNITS);
+    i32.set(work, at + QUEUE_UNITS);
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
     for (const b of blocks.slice(1)) {
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
@@ -148,6 +146,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     try {
       const run = (w: PoolWorker, i: number) => runOn(w, decode, blocks[i]!.params, queue, count);
       const jobs = active.slice(0, early).map(run);
+      Atomics.store(i32, posted, early);
       // Each worker starts on a head as soon as that head's inputs are in (units are queued
       // in head order).
       const publish = (n: number) => { Atomics.store(i32, ready, n); Atomics.notify(i32, ready); };
@@ -166,6 +165,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
         // the early workers compute, not after the call.
         if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
         jobs.push(...active.slice(early).map((w, i) => run(w, early + i)));
+        Atomics.store(i32, posted, active.length);
       }
       await Promise.all(jobs);
       if (failed) throw failed.error;
