@@ -1,4 +1,4 @@
-// The parameter block of one attention call: 64 little-endian 32-bit slots in linear
+// The parameter block of one attention call: P_COUNT little-endian 32-bit slots in linear
 // memory, written by the TypeScript wrapper (src/abi.ts mirrors these numbers) and
 // read by the kernels. Pointers are byte addresses; strides are in elements (f32).
 //
@@ -30,7 +30,11 @@ export const P_BLOCK_Q: i32 = 36; // query rows per block of the fused kernel, a
 export const P_BLOCK_K: i32 = 37; // keys per block, a multiple of 4
 export const P_SCORES: i32 = 38; // f32[B, Hq, Lq, Lkv] written by the scores kernel
 export const P_SCORES_MODE: i32 = 39; // 0 scaled QKᵀ, 1 + softcap, 2 + mask, 3 softmax probabilities
-export const P_COUNT: i32 = 40;
+// u8[B·Hkv] or 0: per (batch, KV head) whether its visible V rows hold a non-finite value,
+// 0 = not yet known, 1 = no, 2 = yes; the first unit of work on a head fills it in, so
+// the pool's workers scan each head's V once, not once per unit (0: scan per call).
+export const P_GUARDS: i32 = 40;
+export const P_COUNT: i32 = 41;
 
 export const MASK_NONE: i32 = 0;
 export const MASK_BOOL: i32 = 1;

@@ -30,9 +30,13 @@ const P_B = 0, P_HQ = 1, P_HKV = 2, P_LQ = 3, P_LKV = 4, P_DK = 5, P_DV = 6;
 const P_Q = 7, P_K = 11, P_V = 15, P_OUT = 19, P_SCALE = 23, P_SOFTCAP = 24, P_CAUSAL = 25;
 const P_CAUSAL_OFFSETS = 26, P_KEY_LENGTHS = 27, P_MASK_KIND = 28, P_MASK = 29, P_LSE = 34;
 const P_SCRATCH = 35, P_BLOCK_Q = 36, P_BLOCK_K = 37, P_SCORES = 38, P_SCORES_MODE = 39;
-const P_COUNT = 40;
-/** Slots of the parameter block, and the scratch pointer's slot (the pool gives each worker its own). */
-export const P_COUNT_SLOTS = P_COUNT, P_SCRATCH_SLOT = P_SCRATCH;
+const P_GUARDS = 40;
+const P_COUNT = 41;
+/**
+ * Slots of the parameter block, the scratch pointer's slot (the pool gives each worker its
+ * own) and the V-guard bytes' slot (the pool's workers share them; 0 otherwise).
+ */
+export const P_COUNT_SLOTS = P_COUNT, P_SCRATCH_SLOT = P_SCRATCH, P_GUARDS_SLOT = P_GUARDS;
 
 /** Wasm32 linear memory: 65536 pages of 64 KiB. */
 export const WASM_MAX_BYTES = 2 ** 32;

@@ -13,7 +13,7 @@
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
-import { WasmEngine, P_SCRATCH_SLOT, P_COUNT_SLOTS } from "./abi.js";
+import { WasmEngine, P_SCRATCH_SLOT, P_COUNT_SLOTS, P_GUARDS_SLOT } from "./abi.js";
 import { planAttention, type Plan } from "./plan.js";
 import { attention } from "./attention.js";
 import { rowLimit } from "./reference.js";
@@ -124,12 +124,16 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const count = work.length / 3;
     // The work queue (QUEUE_* slots, then the units [bh, q0, q1]).
     const queue = L.take("work queue", (QUEUE_UNITS + work.length) * 4);
+    // Whether each (batch, KV head)'s V holds a non-finite value: found once, shared (P_GUARDS).
+    const guards = L.take("V guards", plan.B * plan.Hkv);
     engine.ensure(fnc, L.top, L.parts);
     engine.writeParams(plan, a);
     const i32 = new Int32Array(memory.buffer);
     const at = queue >> 2, ready = at + QUEUE_READY, posted = at + QUEUE_POSTED;
     i32.fill(0, at, at + QUEUE_UNITS);
     i32.set(work, at + QUEUE_UNITS);
+    new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
+    i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
     for (const b of blocks.slice(1)) {
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
@@ -229,16 +233,17 @@ function fallbackPool(): AttentionPool {
  * (the pool copies the inputs head by head, and a worker can start on a head as soon as
  * its inputs are in). Units are sized by guided self-scheduling (Polychronopoulos and
  * Kuck, 1987): each takes about 1/(2n) of the work still left, costed by the keys its
- * rows see (causal rows see fewer), so the first units are whole heads and the last ones
- * are small, and the workers finish close together even when one core runs slower than
- * the other (a busy neighbour on a shared host). A unit lies within one head and is cut
- * on multiples of the query block, so every row is computed exactly as attention()
- * computes it, and holds at least MIN_BLOCKS blocks (but a head's last unit): each unit
- * pays a per-head setup, such as scanning V for non-finite values. Decoding (a few
- * rows) keeps whole heads.
+ * rows see (causal rows see fewer), so the last ones are small and the workers finish
+ * close together even when one core runs slower than the other (a busy neighbour on a
+ * shared host). None takes more than 1/(MAX_SHARE·n) of the call, so a worker returns to
+ * the queue often enough to notice a peer that has not started (see the worker's loop).
+ * A unit lies within one head and is cut on multiples of the query block, so every row
+ * is computed exactly as attention() computes it, and holds at least MIN_BLOCKS blocks
+ * (but a head's last unit): each unit pays a small setup (its query block transposes, a
+ * kernel call). Decoding (a few rows) keeps whole heads.
  */
 export function units(plan: Plan, decode: boolean, n: number): Int32Array {
-  const MIN_BLOCKS = 2;
+  const MIN_BLOCKS = 2, MAX_SHARE = 16;
   const heads = plan.B * plan.Hq;
   const bq = decode ? Math.max(1, plan.Lq) : tuning.blockQ;
   // cost of each query block: the same for every head of a batch
@@ -254,12 +259,13 @@ export function units(plan: Plan, decode: boolean, n: number): Int32Array {
   const costs = Array.from({ length: heads }, (_, bh) => perBatch[Math.floor(bh / plan.Hq)]!);
   let remaining = 0;
   for (const blocks of costs) for (const c of blocks) remaining += c;
+  const cap = remaining / (MAX_SHARE * n);
   const out: number[] = [];
   costs.forEach((blocks, bh) => {
     let start = 0, acc = 0;
     blocks.forEach((c, j) => {
       acc += c;
-      if (j === blocks.length - 1 || (j + 1 - start >= MIN_BLOCKS && acc >= remaining / (2 * n))) {
+      if (j === blocks.length - 1 || (j + 1 - start >= MIN_BLOCKS && acc >= Math.min(cap, remaining / (2 * n)))) {
         out.push(bh, start * bq, Math.min(plan.Lq, (j + 1) * bq));
         remaining -= acc;
         start = j + 1;

@@ -39,6 +39,20 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
   describe("with 8-row query blocks", () => {
     beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
     afterAll(() => { setTuning(DEFAULT_TUNING); });
+    // Each head's V is scanned once for non-finite values, by whichever unit reaches it
+    // first, and the answer shared: every unit must guard P·V against NaN in a masked row.
+    test("NaN in V at a masked key, GQA heads over several units each", async () => {
+      const c: AttentionCase = { name: "nan-masked-v", B: 2, Hq: 4, Hkv: 2, Lq: 70, Lkv: 70, Dk: 8, Dv: 8, layout: "4d", causal: true };
+      const x = makeInputs(c);
+      const v = x.v.data as Float32Array;
+      for (let h = 0; h < 2 * 2; h++) for (let d = 0; d < 8; d++) v[(h * 70 + 69) * 8 + d] = NaN; // the last key: only the last row sees it
+      const want = attention(x.q, x.k, x.v, x.options);
+      const got = await pool.attention(x.q, x.k, x.v, x.options);
+      expect(same(got.data, want.data)).toBe(true);
+      const nans = got.data.reduce((n, y) => n + (Number.isNaN(y) ? 1 : 0), 0);
+      expect(nans).toBe(2 * 4 * 8); // the last row of each (batch, head), nothing else
+    });
+
     test.each(randomCases(40, 23).map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
       const x = makeInputs(c);
       const want = attention(x.q, x.k, x.v, { ...x.options, out: undefined });

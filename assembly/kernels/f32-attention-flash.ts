@@ -26,7 +26,7 @@
 //      Dao et al., "FlashAttention", arXiv:2205.14135 (the tiling).
 import {
   P_HQ, P_HKV, P_LQ, P_LKV, P_DK, P_DV, P_Q, P_K, P_V, P_OUT, P_SCALE, P_SOFTCAP,
-  P_MASK_KIND, P_LSE, P_SCRATCH, P_BLOCK_Q, P_BLOCK_K, MASK_NONE, MASK_BOOL, pI32, pPtr, pF32,
+  P_MASK_KIND, P_LSE, P_SCRATCH, P_BLOCK_Q, P_BLOCK_K, P_GUARDS, MASK_NONE, MASK_BOOL, pI32, pPtr, pF32,
 } from "../params";
 import { headAddr, rowBytes, keyLength, rowLimit, maskRow, maskKeyStrideBytes } from "./attention-common";
 import { gemmNn } from "./f32-gemm-nn";
@@ -38,6 +38,21 @@ import { f32RowsAnyNonfinite } from "./f32-rows-any-nonfinite";
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2: f64 = 0.693147180559945309;
+
+// Whether value head (b, hk)'s first kl rows hold a non-finite value, read from or
+// recorded in the P_GUARDS bytes when the call has them (each (head, query range) unit of
+// the pool asks; one scan per head). Workers racing on a byte store the same value.
+function vGuard(p: usize, b: i32, hk: i32, hkv: i32, vh: usize, kl: i32, dv: i32, vs: usize): bool {
+  const guards = pPtr(p, P_GUARDS);
+  if (guards == 0) return f32RowsAnyNonfinite(vh, kl, dv, vs);
+  const slot = guards + <usize>(b * hkv + hk);
+  let g = load<u8>(slot);
+  if (g == 0) {
+    g = f32RowsAnyNonfinite(vh, kl, dv, vs) ? 2 : 1;
+    store<u8>(slot, g);
+  }
+  return g == 2;
+}
 
 // Scratch bytes for one call: Qt, St, acc, then m, l, row limits, mask row addresses, α.
 export function flashScratchBytes(dk: i32, dv: i32, bq: i32, bk: i32): usize {
@@ -239,7 +254,7 @@ export function f32AttentionFlash(p: usize, bh0: i32, bh1: i32, q0: i32, q1: i32
     const vs = rowBytes(p, P_V), os = rowBytes(p, P_OUT);
     const kl = keyLength(p, b);
     // Only the value rows any query can see matter: guard P·V if one is not finite.
-    const guard = f32RowsAnyNonfinite(vh, kl, dv, vs);
+    const guard = vGuard(p, b, hk, hkv, vh, kl, dv, vs);
 
     for (let i0 = q0; i0 < q1; i0 += bq) {
       const nq = min(bq, q1 - i0);
