@@ -64,11 +64,12 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
         const behind = Atomics.load(i32, started) < Atomics.load(i32, posted);
         if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
         else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
-        // A worker posted before this unit began has still not started: the system most
-        // likely queued it behind this one on the same core while another core idles.
-        // Sleeping a moment hands it this core; this worker then wakes on the idle one.
+        // A worker posted before this unit began has still not started, and work is left:
+        // the system most likely queued it behind this one on the same core while another
+        // core idles. Sleeping a moment hands it this core; this worker then wakes on the
+        // idle one.
         const now = Atomics.load(i32, started);
-        if (behind && now < Atomics.load(i32, posted)) Atomics.wait(i32, started, now, YIELD_MS);
+        if (behind && now < Atomics.load(i32, posted) && Atomics.load(i32, taken) < m.count) Atomics.wait(i32, started, now, YIELD_MS);
       }
       post({ type: "done", id: m.id });
     } catch (e) {

@@ -149,8 +149,8 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     for (const w of active) w.busy(true);
     try {
       const run = (w: PoolWorker, i: number) => runOn(w, decode, blocks[i]!.params, queue, count);
-      const jobs = active.slice(0, early).map(run);
       Atomics.store(i32, posted, early);
+      const jobs = active.slice(0, early).map(run);
       // Each worker starts on a head as soon as that head's inputs are in (units are queued
       // in head order).
       const publish = (n: number) => { Atomics.store(i32, ready, n); Atomics.notify(i32, ready); };
@@ -168,8 +168,8 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
         // the VMs this was measured on): the output is allocated and touched here, while
         // the early workers compute, not after the call.
         if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
-        jobs.push(...active.slice(early).map((w, i) => run(w, early + i)));
         Atomics.store(i32, posted, active.length);
+        jobs.push(...active.slice(early).map((w, i) => run(w, early + i)));
       }
       await Promise.all(jobs);
       if (failed) throw failed.error;
