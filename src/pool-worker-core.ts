@@ -7,10 +7,10 @@
 
 /**
  * A call's work queue in the shared memory, i32 slots from its address: units taken so
- * far; how many heads (bh = b·Hq + h, in order) have their inputs in memory; workers
- * started; workers posted a "run" message; then the units [bh, q0, q1].
+ * far; how many heads (bh = b·Hq + h, in order) have their inputs in memory, of how many;
+ * workers started; workers posted a "run" message; then the units [bh, q0, q1].
  */
-export const QUEUE_TAKEN = 0, QUEUE_READY = 1, QUEUE_STARTED = 2, QUEUE_POSTED = 3, QUEUE_UNITS = 4;
+export const QUEUE_TAKEN = 0, QUEUE_READY = 1, QUEUE_HEADS = 2, QUEUE_STARTED = 3, QUEUE_POSTED = 4, QUEUE_UNITS = 5;
 
 /** Messages from the pool to a worker. */
 export type ToWorker =
@@ -51,7 +51,7 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
       // The memory may have grown since the last call: a fresh view of it.
       const i32 = new Int32Array(memory.buffer);
       const at = m.queue >> 2, taken = at + QUEUE_TAKEN, ready = at + QUEUE_READY;
-      const started = at + QUEUE_STARTED, posted = at + QUEUE_POSTED;
+      const started = at + QUEUE_STARTED, posted = at + QUEUE_POSTED, heads = i32[at + QUEUE_HEADS]!;
       Atomics.add(i32, started, 1);
       Atomics.notify(i32, started);
       for (;;) {
@@ -61,15 +61,18 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
         const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
         // Wait until the pool has copied this head's inputs.
         for (let r = Atomics.load(i32, ready); r <= bh; r = Atomics.load(i32, ready)) Atomics.wait(i32, ready, r);
-        const behind = Atomics.load(i32, started) < Atomics.load(i32, posted);
+        const copied = Atomics.load(i32, ready), behind = Atomics.load(i32, started) < Atomics.load(i32, posted);
         if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
         else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
-        // A worker posted before this unit began has still not started, and work is left:
-        // the system most likely queued it behind this one on the same core while another
-        // core idles. Sleeping a moment hands it this core; this worker then wakes on the
-        // idle one.
+        if (Atomics.load(i32, taken) >= m.count) continue; // nothing left to hand over
+        // A thread this call waits on made no progress during the unit: a worker posted
+        // before it began has still not started, or the calling thread copied no further
+        // head. The system most likely queued that thread behind this one on the same core
+        // while another core idles: sleeping a moment hands it this core, and this worker
+        // then wakes on the idle one.
         const now = Atomics.load(i32, started);
-        if (behind && now < Atomics.load(i32, posted) && Atomics.load(i32, taken) < m.count) Atomics.wait(i32, started, now, YIELD_MS);
+        if (behind && now < Atomics.load(i32, posted)) Atomics.wait(i32, started, now, YIELD_MS);
+        else if (copied < heads && Atomics.load(i32, ready) === copied) Atomics.wait(i32, ready, copied, YIELD_MS);
       }
       post({ type: "done", id: m.id });
     } catch (e) {

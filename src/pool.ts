@@ -19,7 +19,7 @@ import { attention } from "./attention.js";
 import { rowLimit } from "./reference.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
-import { QUEUE_POSTED, QUEUE_READY, QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
+import { QUEUE_HEADS, QUEUE_POSTED, QUEUE_READY, QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
 
 export interface AttentionPoolOptions {
   /** Worker threads (default: the number of cores, at least 1). */
@@ -131,6 +131,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const i32 = new Int32Array(memory.buffer);
     const at = queue >> 2, ready = at + QUEUE_READY, posted = at + QUEUE_POSTED;
     i32.fill(0, at, at + QUEUE_UNITS);
+    i32[at + QUEUE_HEADS] = plan.B * plan.Hq;
     i32.set(work, at + QUEUE_UNITS);
     new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
     i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
