@@ -240,56 +240,12 @@ export class WasmEngine {
 
   /** Copies the inputs that are not `placed` and writes the parameter block; runs nothing. */
   writeAttend(plan: Plan, a: AttendAddrs, placed: Placed = {}): void {
-    this.copyInputs(plan, a, placed);
-    this.writeParams(plan, a);
-  }
-
-  /**
-   * Copies Q, K and V (those not `placed`) into memory. With `ready`, in stages for a
-   * pool whose workers are already waiting: after each stage ready(n) says that the
-   * first n (batch, head) pairs (bh = b·Hq + h) have all their inputs in memory. A stage
-   * is one (batch, KV head) when the tensors are head-major ([B, H, L, D]: a head's rows
-   * are contiguous), one batch otherwise ([B, L, H·D]).
-   */
-  copyInputs(plan: Plan, a: AttendAddrs, placed: Placed = {}, ready?: (heads: number) => void): void {
-    this.views();
-    const f32 = this.f32;
-    if (!ready) {
-      if (placed.q === undefined) f32.set(plan.q, a.q >> 2);
-      if (placed.k === undefined) f32.set(plan.k, a.k >> 2);
-      if (placed.v === undefined) f32.set(plan.v, a.v >> 2);
-      return;
-    }
-    const inputs = [
-      { data: plan.q, at: a.q, s: plan.qStrides, rows: plan.Lq, q: true, placed: placed.q !== undefined },
-      { data: plan.k, at: a.k, s: plan.kStrides, rows: plan.Lkv, q: false, placed: placed.k !== undefined },
-      { data: plan.v, at: a.v, s: plan.vStrides, rows: plan.Lkv, q: false, placed: placed.v !== undefined },
-    ].filter((t) => !t.placed);
-    const { B, Hq, Hkv } = plan;
-    const group = Hq / Hkv;
-    const copy = (t: (typeof inputs)[number], from: number, n: number) =>
-      f32.set(t.data.subarray(from, from + n), (t.at >> 2) + from);
-    for (let b = 0; b < B; b++) {
-      for (let g = 0; g < Hkv; g++) {
-        for (const t of inputs) {
-          const [sb, sh, sl] = t.s;
-          if (sl * t.rows === sh) { // head-major: this stage's heads
-            const h0 = t.q ? g * group : g, n = t.q ? group : 1;
-            copy(t, b * sb + h0 * sh, n * sh);
-          } else if (g === 0) {
-            copy(t, b * sb, sb); // the whole batch at its first stage
-          }
-        }
-        ready(b * Hq + (g + 1) * group);
-      }
-    }
-  }
-
-  /** Writes the parameter block and the small inputs (mask, causal offsets, key lengths): all but Q, K, V. */
-  writeParams(plan: Plan, a: AttendAddrs): void {
     const { B, Hq, Hkv, Lq, Lkv, Dk, Dv } = plan;
     this.views();
     const f32 = this.f32, i32 = this.i32;
+    if (placed.q === undefined) f32.set(plan.q, a.q >> 2);
+    if (placed.k === undefined) f32.set(plan.k, a.k >> 2);
+    if (placed.v === undefined) f32.set(plan.v, a.v >> 2);
     if (plan.mask) this.u8.set(new Uint8Array(plan.mask.data.buffer, plan.mask.data.byteOffset, plan.mask.data.byteLength), a.mask);
     i32.set(plan.causalOffsets, a.offsets >> 2);
     if (plan.keyLengths) i32.set(plan.keyLengths, a.keyLengths >> 2);

@@ -1,22 +1,20 @@
 // The body of one pool worker, for Node worker_threads and browser Web Workers alike
 // (pool-worker-node.ts and pool-worker-web.ts only wire the message port). It
 // instantiates the simd-threads build over the pool's shared memory, then, for each call,
-// takes units of work from the call's queue in that memory ((head, query range) triples)
-// until the queue is empty, waiting on a unit's head until the main thread has copied
-// that head's inputs (it copies them while the workers wake up).
+// takes units of work from the call's queue in that memory ((head, query range) triples,
+// the inputs already copied there) until the queue is empty.
 
 /**
  * A call's work queue in the shared memory, i32 slots from its address: units taken so
- * far; how many heads (bh = b·Hq + h, in order) have their inputs in memory, of how many;
- * workers started; workers posted a "run" message; then the units [bh, q0, q1].
+ * far; workers started; then the units [bh, q0, q1].
  */
-export const QUEUE_TAKEN = 0, QUEUE_READY = 1, QUEUE_HEADS = 2, QUEUE_STARTED = 3, QUEUE_POSTED = 4, QUEUE_UNITS = 5;
+export const QUEUE_TAKEN = 0, QUEUE_STARTED = 1, QUEUE_UNITS = 2;
 
 /** Messages from the pool to a worker. */
 export type ToWorker =
   | { type: "init"; module: WebAssembly.Module; memory: WebAssembly.Memory }
-  /** queue: byte address of the call's work queue (QUEUE_*), holding `count` units. */
-  | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number };
+  /** queue: byte address of the call's work queue (QUEUE_*), holding `count` units; workers: how many run the call. */
+  | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number; workers: number };
 
 /** Messages from a worker to the pool. */
 export type FromWorker =
@@ -50,8 +48,7 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
       if (!k || !memory) throw new Error("pool worker used before init");
       // The memory may have grown since the last call: a fresh view of it.
       const i32 = new Int32Array(memory.buffer);
-      const at = m.queue >> 2, taken = at + QUEUE_TAKEN, ready = at + QUEUE_READY;
-      const started = at + QUEUE_STARTED, posted = at + QUEUE_POSTED, heads = i32[at + QUEUE_HEADS]!;
+      const at = m.queue >> 2, taken = at + QUEUE_TAKEN, started = at + QUEUE_STARTED;
       Atomics.add(i32, started, 1);
       Atomics.notify(i32, started);
       for (;;) {
@@ -59,20 +56,16 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
         if (i >= m.count) break;
         const u = at + QUEUE_UNITS + 3 * i;
         const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
-        // Wait until the pool has copied this head's inputs.
-        for (let r = Atomics.load(i32, ready); r <= bh; r = Atomics.load(i32, ready)) Atomics.wait(i32, ready, r);
-        const copied = Atomics.load(i32, ready), behind = Atomics.load(i32, started) < Atomics.load(i32, posted);
+        const behind = Atomics.load(i32, started) < m.workers;
         if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
         else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
-        if (Atomics.load(i32, taken) >= m.count) continue; // nothing left to hand over
-        // A thread this call waits on made no progress during the unit: a worker posted
-        // before it began has still not started, or the calling thread copied no further
-        // head. The system most likely queued that thread behind this one on the same core
-        // while another core idles: sleeping a moment hands it this core, and this worker
-        // then wakes on the idle one.
+        // A peer woken with this worker has still not started after a whole unit, and work
+        // is left: the system most likely queued it behind this worker on the same core
+        // while another core idles. Sleeping a moment (until the peer starts, at most
+        // YIELD_MS) hands it this core, and this worker then wakes on the idle one. In the
+        // benchmark the late peer's run-queue wait was ~1.6 ms at the median of late calls.
         const now = Atomics.load(i32, started);
-        if (behind && now < Atomics.load(i32, posted)) Atomics.wait(i32, started, now, YIELD_MS);
-        else if (copied < heads && Atomics.load(i32, ready) === copied) Atomics.wait(i32, ready, copied, YIELD_MS);
+        if (behind && now < m.workers && Atomics.load(i32, taken) < m.count) Atomics.wait(i32, started, now, YIELD_MS);
       }
       post({ type: "done", id: m.id });
     } catch (e) {

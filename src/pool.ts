@@ -4,12 +4,10 @@
 // simd-threads build imports it), copying each input once; the workers instantiate the
 // same module over that memory and each runs its share of (batch·head, query block)
 // units, so a single head with a long sequence spreads over the threads too. The units
-// are queued in the shared memory, in head order, large ones first (see units()); each
+// are queued in the shared memory, in head order, the larger first (see units()); each
 // worker takes the next unit with an atomic add until none are left, so a worker whose
-// core is slower (a busy neighbour on a shared host) simply takes fewer. Workers for the
-// cores the calling thread leaves free are woken before the inputs are copied and start
-// on each head once its inputs are in; the others are woken after the copy.
-// Each worker has its own parameter block and scratch.
+// core is slower (a busy neighbour on a shared host) simply takes fewer. Each worker has
+// its own parameter block and scratch.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -19,7 +17,7 @@ import { attention } from "./attention.js";
 import { rowLimit } from "./reference.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
-import { QUEUE_HEADS, QUEUE_POSTED, QUEUE_READY, QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
+import { QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
 
 export interface AttentionPoolOptions {
   /** Worker threads (default: the number of cores, at least 1). */
@@ -105,11 +103,11 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number) =>
+  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number, peers: number) =>
     new Promise<void>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, queue, count });
+      w.post({ type: "run", id, decode, params, queue, count, workers: peers });
     });
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
@@ -127,12 +125,10 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // Whether each (batch, KV head)'s V holds a non-finite value: found once, shared (P_GUARDS).
     const guards = L.take("V guards", plan.B * plan.Hkv);
     engine.ensure(fnc, L.top, L.parts);
-    engine.writeParams(plan, a);
+    engine.writeAttend(plan, a);
     const i32 = new Int32Array(memory.buffer);
-    const at = queue >> 2, ready = at + QUEUE_READY, posted = at + QUEUE_POSTED;
-    i32.fill(0, at, at + QUEUE_UNITS);
-    i32[at + QUEUE_HEADS] = plan.B * plan.Hq;
-    i32.set(work, at + QUEUE_UNITS);
+    i32.fill(0, queue >> 2, (queue >> 2) + QUEUE_UNITS);
+    i32.set(work, (queue >> 2) + QUEUE_UNITS);
     new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
     i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
@@ -140,40 +136,17 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
+    // The output is allocated, and its pages touched, before the workers are woken, so the
+    // copy out after the call meets no first-touch page faults (about 4 µs per KiB on the
+    // VMs this was measured on) and the workers have both cores. Waking a worker before
+    // the copy instead, to start on the heads already copied, often put it on the copying
+    // thread's core: copying first measured 1-10% faster on bert-512, gpt2-prefill and
+    // long-4k (interleaved A/B in one process).
+    if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
     const active = workers.slice(0, Math.min(workers.length, count));
-    // Workers woken before the copy use the cores the calling thread leaves free while it
-    // copies; the others are woken after it (and after the output is allocated): woken
-    // earlier, they only compete with the copy for a core. On 2 cores, waking both workers
-    // first measured 2-5% slower on bert-512 and gpt2-prefill, and 10% in one run
-    // (interleaved A/B in one process).
-    const early = Math.min(active.length, Math.max(1, host.cores - 1));
     for (const w of active) w.busy(true);
     try {
-      const run = (w: PoolWorker, i: number) => runOn(w, decode, blocks[i]!.params, queue, count);
-      Atomics.store(i32, posted, early);
-      const jobs = active.slice(0, early).map(run);
-      // Each worker starts on a head as soon as that head's inputs are in (units are queued
-      // in head order).
-      const publish = (n: number) => { Atomics.store(i32, ready, n); Atomics.notify(i32, ready); };
-      let failed: { error: unknown } | null = null;
-      try {
-        engine.copyInputs(plan, a, {}, publish);
-      } catch (error) {
-        failed = { error }; // thrown once the workers are done with this call's memory
-      } finally {
-        publish(plan.B * plan.Hq); // never leave a worker waiting
-      }
-      if (!failed) {
-        // First-touch page faults of a fresh multi-megabyte array cost as much as a
-        // sizeable part of the attention itself on some machines (about 4 µs per KiB on
-        // the VMs this was measured on): the output is allocated and touched here, while
-        // the early workers compute, not after the call.
-        if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
-        Atomics.store(i32, posted, active.length);
-        jobs.push(...active.slice(early).map((w, i) => run(w, early + i)));
-      }
-      await Promise.all(jobs);
-      if (failed) throw failed.error;
+      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
     } finally {
       for (const w of active) w.busy(false);
     }
@@ -230,9 +203,8 @@ function fallbackPool(): AttentionPool {
 }
 
 /**
- * Cuts a call into units [bh, q0, q1] for `n` workers to take from a queue, in head order
- * (the pool copies the inputs head by head, and a worker can start on a head as soon as
- * its inputs are in). Units are sized by guided self-scheduling (Polychronopoulos and
+ * Cuts a call into units [bh, q0, q1] for `n` workers to take from a queue, in head
+ * order (consecutive units mostly share a head's K and V). Units are sized by guided self-scheduling (Polychronopoulos and
  * Kuck, 1987): each takes about 1/(2n) of the work still left, costed by the keys its
  * rows see (causal rows see fewer), so the last ones are small and the workers finish
  * close together even when one core runs slower than the other (a busy neighbour on a

@@ -34,8 +34,8 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     if (c.out) expect(got.data.buffer).toBe(x.options.out!.buffer);
   });
 
-  // Small blocks: several units per head, so the guided cuts and the head-by-head copy
-  // (3D layouts copied per batch, GQA per KV head) meet every shape of the random list.
+  // Small blocks: several units per head, so the guided cuts and the V checks shared per
+  // (batch, KV head) meet every shape of the random list (3D layouts, GQA, masks, lengths).
   describe("with 8-row query blocks", () => {
     beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
     afterAll(() => { setTuning(DEFAULT_TUNING); });
