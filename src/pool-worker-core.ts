@@ -13,8 +13,12 @@ export const QUEUE_TAKEN = 0, QUEUE_STARTED = 1, QUEUE_UNITS = 2;
 /** Messages from the pool to a worker. */
 export type ToWorker =
   | { type: "init"; module: WebAssembly.Module; memory: WebAssembly.Memory }
-  /** queue: byte address of the call's work queue (QUEUE_*), holding `count` units; workers: how many run the call. */
-  | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number; workers: number };
+  /**
+   * queue: byte address of the call's work queue (QUEUE_*), holding `count` units;
+   * workers: how many run the call; postedAt: performance.timeOrigin + performance.now()
+   * when the pool posted the call.
+   */
+  | { type: "run"; id: number; decode: boolean; params: number; queue: number; count: number; workers: number; postedAt: number };
 
 /** Messages from a worker to the pool. */
 export type FromWorker =
@@ -22,8 +26,12 @@ export type FromWorker =
   | { type: "done"; id: number }
   | { type: "error"; id: number; message: string };
 
-/** How long a worker sleeps to let a late peer onto its core (ms). */
-const YIELD_MS = 0.2;
+/**
+ * A peer not started this long after its "run" was posted is taken as stuck behind this
+ * worker (waking an idle worker takes 0.1-0.3 ms on the VMs this was measured on); a
+ * worker then sleeps at most YIELD_MS to let it onto its core (ms).
+ */
+const STUCK_MS = 0.5, YIELD_MS = 0.2;
 
 interface Kernels {
   attentionFlash(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
@@ -56,16 +64,18 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
         if (i >= m.count) break;
         const u = at + QUEUE_UNITS + 3 * i;
         const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
-        const behind = Atomics.load(i32, started) < m.workers;
         if (m.decode) k.attentionDecode(m.params, bh, bh + 1, q0, q1);
         else k.attentionFlash(m.params, bh, bh + 1, q0, q1);
-        // A peer woken with this worker has still not started after a whole unit, and work
-        // is left: the system most likely queued it behind this worker on the same core
-        // while another core idles. Sleeping a moment (until the peer starts, at most
-        // YIELD_MS) hands it this core, and this worker then wakes on the idle one. In the
-        // benchmark the late peer's run-queue wait was ~1.6 ms at the median of late calls.
+        // A peer woken with this worker has still not started STUCK_MS after the call was
+        // posted, and work is left: the system most likely queued it behind this worker on
+        // the same core while another core idles (in the benchmark such a peer's run-queue
+        // wait was ~1.6 ms at the median of late calls). Sleeping a moment (until the peer
+        // starts, at most YIELD_MS) hands it this core, and this worker then wakes on the
+        // idle one.
         const now = Atomics.load(i32, started);
-        if (behind && now < m.workers && Atomics.load(i32, taken) < m.count) Atomics.wait(i32, started, now, YIELD_MS);
+        if (now < m.workers && performance.timeOrigin + performance.now() - m.postedAt > STUCK_MS && Atomics.load(i32, taken) < m.count) {
+          Atomics.wait(i32, started, now, YIELD_MS);
+        }
       }
       post({ type: "done", id: m.id });
     } catch (e) {

@@ -4,7 +4,7 @@
 // simd-threads build imports it), copying each input once; the workers instantiate the
 // same module over that memory and each runs its share of (batch·head, query block)
 // units, so a single head with a long sequence spreads over the threads too. The units
-// are queued in the shared memory, in head order, the larger first (see units()); each
+// (one query block of one head each, see units()) are queued in the shared memory; each
 // worker takes the next unit with an atomic add until none are left, so a worker whose
 // core is slower (a busy neighbour on a shared host) simply takes fewer. Each worker has
 // its own parameter block and scratch.
@@ -14,7 +14,6 @@ import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.j
 import { WasmEngine, P_SCRATCH_SLOT, P_COUNT_SLOTS, P_GUARDS_SLOT } from "./abi.js";
 import { planAttention, type Plan } from "./plan.js";
 import { attention } from "./attention.js";
-import { rowLimit } from "./reference.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
 import { QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
@@ -107,7 +106,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     new Promise<void>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, queue, count, workers: peers });
+      w.post({ type: "run", id, decode, params, queue, count, workers: peers, postedAt: performance.timeOrigin + performance.now() });
     });
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
@@ -118,7 +117,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const scratchBytes = engine.exports.attentionScratchBytes(plan.Dk, plan.Dv, tuning.blockQ, tuning.blockK);
     const extra = workers.slice(1).map(() => ({ params: L.take("parameters", P_COUNT_SLOTS * 4), scratch: L.take("scratch", scratchBytes) }));
     const decode = plan.Lq <= tuning.decodeMaxRows;
-    const work = units(plan, decode, workers.length);
+    const work = units(plan, decode);
     const count = work.length / 3;
     // The work queue (QUEUE_* slots, then the units [bh, q0, q1]).
     const queue = L.take("work queue", (QUEUE_UNITS + work.length) * 4);
@@ -203,48 +202,27 @@ function fallbackPool(): AttentionPool {
 }
 
 /**
- * Cuts a call into units [bh, q0, q1] for `n` workers to take from a queue, in head
- * order (consecutive units mostly share a head's K and V). Units are sized by guided self-scheduling (Polychronopoulos and
- * Kuck, 1987): each takes about 1/(2n) of the work still left, costed by the keys its
- * rows see (causal rows see fewer), so the last ones are small and the workers finish
- * close together even when one core runs slower than the other (a busy neighbour on a
- * shared host). None takes more than 1/(MAX_SHARE·n) of the call, so a worker returns to
- * the queue often enough to notice a peer that has not started (see the worker's loop).
- * A unit lies within one head and is cut on multiples of the query block, so every row
- * is computed exactly as attention() computes it, and holds at least MIN_BLOCKS blocks
- * (but a head's last unit): each unit pays a small setup (its query block transposes, a
- * kernel call). Decoding (a few rows) keeps whole heads.
+ * Cuts a call into units [bh, q0, q1] for the workers to take from a queue: one query
+ * block of one head each (decoding, a few rows: one head each), in head order, so
+ * consecutive units share a head's K and V. Small units keep the workers finishing
+ * together even when one core runs slower than the other (a busy neighbour on a shared
+ * host), and bring a worker back to the queue often enough to notice a peer that has
+ * not started (see the worker's loop). Larger units measured slower, in interleaved A/B
+ * runs on bert-512, gpt2-prefill and long-4k: guided self-scheduling (each unit 1/(2n)
+ * of the work left for n workers; Polychronopoulos and Kuck, 1987) with units capped at
+ * 1/(16n), 1/(32n), 1/(64n) of the call or at 2 blocks, each finer step 1-12% faster
+ * on this 2-core VM. Rows are cut on query-block multiples, so every row is computed
+ * exactly as attention() computes it.
  */
-export function units(plan: Plan, decode: boolean, n: number): Int32Array {
-  const MIN_BLOCKS = 2, MAX_SHARE = 16;
+export function units(plan: Plan, decode: boolean): Int32Array {
   const heads = plan.B * plan.Hq;
   const bq = decode ? Math.max(1, plan.Lq) : tuning.blockQ;
-  // cost of each query block: the same for every head of a batch
-  const perBatch = Array.from({ length: plan.B }, (_, b) => {
-    const blocks: number[] = [];
+  const out = new Int32Array(3 * heads * Math.ceil(plan.Lq / bq));
+  let u = 0;
+  for (let bh = 0; bh < heads; bh++) {
     for (let q0 = 0; q0 < plan.Lq; q0 += bq) {
-      let c = 0;
-      for (let i = q0; i < Math.min(plan.Lq, q0 + bq); i++) c += rowLimit(plan, b, i) + 1;
-      blocks.push(c);
+      out[u++] = bh; out[u++] = q0; out[u++] = Math.min(plan.Lq, q0 + bq);
     }
-    return blocks;
-  });
-  const costs = Array.from({ length: heads }, (_, bh) => perBatch[Math.floor(bh / plan.Hq)]!);
-  let remaining = 0;
-  for (const blocks of costs) for (const c of blocks) remaining += c;
-  const cap = remaining / (MAX_SHARE * n);
-  const out: number[] = [];
-  costs.forEach((blocks, bh) => {
-    let start = 0, acc = 0;
-    blocks.forEach((c, j) => {
-      acc += c;
-      if (j === blocks.length - 1 || (j + 1 - start >= MIN_BLOCKS && acc >= Math.min(cap, remaining / (2 * n)))) {
-        out.push(bh, start * bq, Math.min(plan.Lq, (j + 1) * bq));
-        remaining -= acc;
-        start = j + 1;
-        acc = 0;
-      }
-    });
-  });
-  return Int32Array.from(out);
+  }
+  return out;
 }

@@ -44,7 +44,7 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   const cases = [...sizeCases, ...randomCases(30, 13)];
   test.each(cases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
 
-  // 8-row query blocks: several units per head (the guided cuts), V's check shared per head.
+  // 8-row query blocks: several units per head, V's check shared between them.
   describe("with 8-row query blocks", () => {
     beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
     afterAll(() => { setTuning(DEFAULT_TUNING); });
