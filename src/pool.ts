@@ -135,17 +135,18 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
-    // The output is allocated, and its pages touched, before the workers are woken, so the
-    // copy out after the call meets no first-touch page faults (about 4 µs per KiB on the
-    // VMs this was measured on) and the workers have both cores. Waking a worker before
-    // the copy instead, to start on the heads already copied, often put it on the copying
-    // thread's core: copying first measured 1-10% faster on bert-512, gpt2-prefill and
-    // long-4k (interleaved A/B in one process).
-    if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv).fill(0);
+    // The workers are woken once everything is in memory. Waking one before the copy, to
+    // start on the heads already copied, often put it on the copying thread's core:
+    // copying first measured 1-10% faster on bert-512, gpt2-prefill and long-4k
+    // (interleaved A/B in one process). The output array is allocated while the workers
+    // wake up (allocating it before waking them, and touching its pages, measured 4-6%
+    // slower).
     const active = workers.slice(0, Math.min(workers.length, count));
     for (const w of active) w.busy(true);
     try {
-      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
+      const done = Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
+      if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv);
+      await done;
     } finally {
       for (const w of active) w.busy(false);
     }
