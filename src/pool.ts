@@ -138,15 +138,13 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // The workers are woken once everything is in memory. Waking one before the copy, to
     // start on the heads already copied, often put it on the copying thread's core:
     // copying first measured 1-10% faster on bert-512, gpt2-prefill and long-4k
-    // (interleaved A/B in one process). The output array is allocated while the workers
-    // wake up (allocating it before waking them, and touching its pages, measured 4-6%
-    // slower).
+    // (interleaved A/B in one process). The output array is made when the results are
+    // copied out, as attention() makes it: allocating it while the workers ran, touched
+    // or not, measured 1-10% slower.
     const active = workers.slice(0, Math.min(workers.length, count));
     for (const w of active) w.busy(true);
     try {
-      const done = Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
-      if (!plan.out) plan.out = new Float32Array(plan.B * plan.Hq * plan.Lq * plan.Dv);
-      await done;
+      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
     } finally {
       for (const w of active) w.busy(false);
     }
