@@ -16,7 +16,7 @@ import { planAttention, type Plan } from "./plan.js";
 import { attention } from "./attention.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
-import { QUEUE_GO, QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
+import { QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
 
 export interface AttentionPoolOptions {
   /** Worker threads (default: the number of cores, at least 1). */
@@ -106,7 +106,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     new Promise<void>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, queue, count, workers: peers });
+      w.post({ type: "run", id, decode, params, queue, count, workers: peers, postedAt: performance.timeOrigin + performance.now() });
     });
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
@@ -124,40 +124,27 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // Whether each (batch, KV head)'s V holds a non-finite value: found once, shared (P_GUARDS).
     const guards = L.take("V guards", plan.B * plan.Hkv);
     engine.ensure(fnc, L.top, L.parts);
+    engine.writeAttend(plan, a);
     const i32 = new Int32Array(memory.buffer);
-    const go = (queue >> 2) + QUEUE_GO;
     i32.fill(0, queue >> 2, (queue >> 2) + QUEUE_UNITS);
     i32.set(work, (queue >> 2) + QUEUE_UNITS);
     new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
+    i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
+    for (const b of blocks.slice(1)) {
+      i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
+      i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
+    }
+    // The workers are woken once everything is in memory. Waking one before the copy, to
+    // start on the heads already copied, often put it on the copying thread's core:
+    // copying first measured 1-10% faster on bert-512, gpt2-prefill and long-4k
+    // (interleaved A/B in one process). The output array is made when the results are
+    // copied out, as attention() makes it: allocating it while the workers ran, touched
+    // or not, measured 1-10% slower.
     const active = workers.slice(0, Math.min(workers.length, count));
     for (const w of active) w.busy(true);
     try {
-      // The workers are woken first and wait for the go flag while this thread copies the
-      // inputs: the message's wake-up latency (0.1-0.3 ms here) overlaps the copy, and the
-      // flag (a futex) wakes them faster than a message. Interleaved A/B against waking
-      // them after the copy: 5-10% faster on bert-512, gpt2-prefill and long-4k. (Letting
-      // them start on heads already copied instead often put one on this thread's core
-      // and stalled the copy.) The output array is made when the results are copied out,
-      // as attention() makes it: allocating it while the workers ran, touched or not,
-      // measured 1-10% slower.
-      const jobs = active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length));
-      let failed: { error: unknown } | null = null;
-      try {
-        engine.writeAttend(plan, a);
-        i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
-        for (const b of blocks.slice(1)) {
-          i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
-          i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
-        }
-      } catch (error) {
-        failed = { error }; // the workers are told to stop (go = -1), then it is thrown
-      } finally {
-        Atomics.store(i32, go, failed ? -1 : 1);
-        Atomics.notify(i32, go);
-      }
-      await Promise.all(jobs);
-      if (failed) throw failed.error;
+      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
     } finally {
       for (const w of active) w.busy(false);
     }
