@@ -102,11 +102,11 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number, peers: number) =>
+  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number) =>
     new Promise<void>((resolve, reject) => {
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, queue, count, workers: peers, postedAt: performance.timeOrigin + performance.now() });
+      w.post({ type: "run", id, decode, params, queue, count });
     });
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
@@ -135,16 +135,15 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
-    // The workers are woken once everything is in memory. Waking one before the copy, to
-    // start on the heads already copied, often put it on the copying thread's core:
-    // copying first measured 1-10% faster on bert-512, gpt2-prefill and long-4k
-    // (interleaved A/B in one process). The output array is made when the results are
-    // copied out, as attention() makes it: allocating it while the workers ran, touched
-    // or not, measured 1-10% slower.
+    // The workers are woken once everything is in memory, and the output array is made
+    // when the results are copied out, as attention() makes it. (Waking a worker before
+    // the copy to start on the heads already copied often put it on the copying thread's
+    // core: the copy phase took 1.9 ms at p75 instead of 0.6. Waking the workers early to
+    // wait on a flag, and allocating the output while they ran, measured no faster.)
     const active = workers.slice(0, Math.min(workers.length, count));
     for (const w of active) w.busy(true);
     try {
-      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count, active.length)));
+      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count)));
     } finally {
       for (const w of active) w.busy(false);
     }
@@ -205,13 +204,10 @@ function fallbackPool(): AttentionPool {
  * block of one head each (decoding, a few rows: one head each), in head order, so
  * consecutive units share a head's K and V. Small units keep the workers finishing
  * together even when one core runs slower than the other (a busy neighbour on a shared
- * host), and bring a worker back to the queue often enough to notice a peer that has
- * not started (see the worker's loop). Larger units measured slower, in interleaved A/B
- * runs on bert-512, gpt2-prefill and long-4k: guided self-scheduling (each unit 1/(2n)
- * of the work left for n workers; Polychronopoulos and Kuck, 1987) with units capped at
- * 1/(16n), 1/(32n), 1/(64n) of the call or at 2 blocks, each finer step 1-12% faster
- * on this 2-core VM. Rows are cut on query-block multiples, so every row is computed
- * exactly as attention() computes it.
+ * host). Cost-balanced larger units (about 8 per worker, longest first) measured the
+ * same in the benchmark's harness, and need the V check per unit that P_GUARDS now
+ * shares. Rows are cut on query-block multiples, so every row is computed exactly as
+ * attention() computes it.
  */
 export function units(plan: Plan, decode: boolean): Int32Array {
   const heads = plan.B * plan.Hq;
