@@ -204,10 +204,10 @@ function fallbackPool(): AttentionPool {
  * block of one head each (decoding, a few rows: one head each), in head order, so
  * consecutive units share a head's K and V. Small units keep the workers finishing
  * together even when one core runs slower than the other (a busy neighbour on a shared
- * host). Cost-balanced larger units (about 8 per worker, longest first) measured the
- * same in the benchmark's harness, and need the V check per unit that P_GUARDS now
- * shares. Rows are cut on query-block multiples, so every row is computed exactly as
- * attention() computes it.
+ * host). The earlier cut (ranges of about equal cost, about 8 per worker, longest first)
+ * measured the same in the benchmark's harness; this one is simpler, and P_GUARDS keeps
+ * it from scanning V once per unit. Rows are cut on query-block multiples, so every row
+ * is computed exactly as attention() computes it.
  */
 export function units(plan: Plan, decode: boolean): Int32Array {
   const heads = plan.B * plan.Hq;
