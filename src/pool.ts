@@ -138,8 +138,9 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // The workers are woken once everything is in memory, and the output array is made
     // when the results are copied out, as attention() makes it. (Waking a worker before
     // the copy to start on the heads already copied often put it on the copying thread's
-    // core: the copy phase took 1.9 ms at p75 instead of 0.6. Waking the workers early to
-    // wait on a flag, and allocating the output while they ran, measured no faster.)
+    // core: the copy phase took 1.9 ms at p75 instead of 0.6. In the benchmark's harness,
+    // waking the workers early to wait on a flag measured no faster, and neither did the
+    // earlier pool, which allocated and touched the output while the workers ran.)
     const active = workers.slice(0, Math.min(workers.length, count));
     for (const w of active) w.busy(true);
     try {
