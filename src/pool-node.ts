@@ -15,7 +15,7 @@ const host: PoolHost = {
     const w = new Worker(new URL("../dist/pool-worker-node.js", import.meta.url));
     return {
       post: (m) => w.postMessage(m),
-      onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", id: -1, message: e.message })); },
+      onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
       busy: (on) => (on ? w.ref() : w.unref()),
       terminate: () => w.terminate(),
     };

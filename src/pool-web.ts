@@ -30,7 +30,7 @@ const host: PoolHost = {
       post: (m) => w.postMessage(m),
       onMessage: (f) => {
         w.onmessage = (e: MessageEvent<FromWorker>) => f(e.data);
-        w.onerror = (e) => f({ type: "error", id: -1, message: e.message || "worker script failed to load" });
+        w.onerror = (e) => f({ type: "error", call: false, message: e.message || "worker script failed to load" });
       },
       busy: () => undefined,
       terminate: () => w.terminate(),

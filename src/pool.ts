@@ -7,7 +7,10 @@
 // (one query block of one head each, see units()) are queued in the shared memory; each
 // worker takes the next unit with an atomic add until none are left, so a worker whose
 // core is slower (a busy neighbour on a shared host) simply takes fewer. Each worker has
-// its own parameter block and scratch.
+// its own parameter block and scratch. The main thread rings each worker's doorbell in
+// the pool's control block and waits for the last one's notify with Atomics.waitAsync
+// (pool-worker-core.ts); a call too small to share (tuning.poolMinMacs) runs on the
+// calling thread, on the pool's own instance of the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -16,7 +19,22 @@ import { planAttention, type Plan } from "./plan.js";
 import { attention } from "./attention.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
-import { QUEUE_UNITS, type FromWorker, type ToWorker } from "./pool-worker-core.js";
+import {
+  QUEUE_UNITS, CTL_DONE, CTL_FAILED, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_ACTIVE, CTL_MESSAGE, CTL_STOP, CTL_WORKERS,
+  controlSlots, type FromWorker, type ToWorker,
+} from "./pool-worker-core.js";
+
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+
+/** Resolves once a[index] ≥ n (the workers count themselves done there and notify). */
+async function untilDone(waitAsync: WaitAsync, a: Int32Array, index: number, n: number): Promise<void> {
+  for (;;) {
+    const d = Atomics.load(a, index);
+    if (d >= n) return;
+    const r = waitAsync(a, index, d);
+    if (r.async) await r.value;
+  }
+}
 
 export interface AttentionPoolOptions {
   /** Worker threads (default: the number of cores, at least 1). */
@@ -68,30 +86,37 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   const module = await host.module();
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const engine = new WasmEngine(new WebAssembly.Instance(module, { env: { memory } }));
+  // The control block lives for the pool, below every call's data (CTL_*).
+  const control = engine.alloc(fn, "pool control block", controlSlots(threads) * 4);
+  const c = control >> 2;
+  const ctl = () => new Int32Array(memory.buffer);
+  const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  if (!waitAsync) ctl()[c + CTL_MESSAGE] = 1;
+  // The call in progress: how its end (the "done" message, without Atomics.waitAsync), a
+  // worker's failure, or the message of a unit that threw reach it.
+  interface Current { done: () => void; fail: (e: Error) => void; errors: string[]; posted: () => void }
+  let current: Current | null = null;
+  let broken: Error | null = null;
+  let closed = false;
+  let queue: Promise<unknown> = Promise.resolve();
   const workers: PoolWorker[] = [];
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  let nextId = 0;
   try {
-    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+    await Promise.all(Array.from({ length: threads }, (_, index) => new Promise<void>((resolve, reject) => {
       const w = host.spawn();
       workers.push(w);
       w.onMessage((m) => {
-        if (m.type === "ready") { resolve(); return; }
-        if (m.type === "error" && m.id === -1) {
-          // The worker itself failed: before it started, or (a crash) while jobs wait on it.
-          const e = new Error(`${fn}: a worker failed: ${m.message}`);
-          reject(e);
-          for (const j of pending.values()) j.reject(e);
-          pending.clear();
-          return;
+        if (m.type === "ready") resolve();
+        else if (m.type === "done") current?.done();
+        else if (m.call) { current?.errors.push(m.message); current?.posted(); }
+        else {
+          // The worker itself failed: before it started, or (a crash) at any time after;
+          // the call in progress and every later one reject.
+          broken = new Error(`${fn}: a worker failed: ${m.message}`);
+          reject(broken);
+          current?.fail(broken);
         }
-        const job = pending.get(m.id);
-        if (!job) return;
-        pending.delete(m.id);
-        if (m.type === "done") job.resolve();
-        else job.reject(new Error(`attention pool: a worker failed: ${m.message}`));
       });
-      w.post({ type: "init", module, memory });
+      w.post({ type: "init", module, memory, control, index });
     })));
   } catch (e) {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -99,18 +124,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   }
   for (const w of workers) w.busy(false);
 
-  let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const runOn = (w: PoolWorker, decode: boolean, params: number, queue: number, count: number) =>
-    new Promise<void>((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, { resolve, reject });
-      w.post({ type: "run", id, decode, params, queue, count });
-    });
-
   const call = async (plan: Plan): Promise<AttentionResult> => {
     const fnc = "pool.attention";
+    if (broken) throw broken;
+    if (onCallingThread(plan)) {
+      // The same kernels on this thread (the pool's own instance), so the same results.
+      const { scores: _, ...res } = engine.run(fnc, plan);
+      return res;
+    }
     const L = engine.arena();
     const a = engine.layoutAttend(plan, L);
     // One parameter block and one scratch region per worker beyond the first.
@@ -120,14 +141,14 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const work = units(plan, decode);
     const count = work.length / 3;
     // The work queue (QUEUE_* slots, then the units [bh, q0, q1]).
-    const queue = L.take("work queue", (QUEUE_UNITS + work.length) * 4);
+    const queueAt = L.take("work queue", (QUEUE_UNITS + work.length) * 4);
     // Whether each (batch, KV head)'s V holds a non-finite value: found once, shared (P_GUARDS).
     const guards = L.take("V guards", plan.B * plan.Hkv);
     engine.ensure(fnc, L.top, L.parts);
     engine.writeAttend(plan, a);
-    const i32 = new Int32Array(memory.buffer);
-    i32.fill(0, queue >> 2, (queue >> 2) + QUEUE_UNITS);
-    i32.set(work, (queue >> 2) + QUEUE_UNITS);
+    const i32 = ctl();
+    i32.fill(0, queueAt >> 2, (queueAt >> 2) + QUEUE_UNITS);
+    i32.set(work, (queueAt >> 2) + QUEUE_UNITS);
     new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
     i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
     const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
@@ -135,17 +156,37 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
-    // The workers are woken once everything is in memory, and the output array is made
+    // The workers are rung once everything is in memory, and the output array is made
     // when the results are copied out, as attention() makes it. (Waking a worker before
     // the copy to start on the heads already copied often put it on the copying thread's
     // core: the copy phase took 1.9 ms at p75 instead of 0.6. In the benchmark's harness,
     // waking the workers early to wait on a flag measured no faster, and neither did the
     // earlier pool, which allocated and touched the output while the workers ran.)
     const active = workers.slice(0, Math.min(workers.length, count));
+    i32[c + CTL_DONE] = 0; i32[c + CTL_FAILED] = 0;
+    i32[c + CTL_QUEUE] = queueAt; i32[c + CTL_COUNT] = count; i32[c + CTL_DECODE] = decode ? 1 : 0;
+    i32[c + CTL_ACTIVE] = active.length;
+    const cur: Current = { done: () => undefined, fail: () => undefined, errors: [], posted: () => undefined };
+    const ended = new Promise<void>((resolve, reject) => { cur.done = resolve; cur.fail = reject; });
+    current = cur;
     for (const w of active) w.busy(true);
     try {
-      await Promise.all(active.map((w, i) => runOn(w, decode, blocks[i]!.params, queue, count)));
+      active.forEach((_, w) => {
+        const bell = c + CTL_WORKERS + 2 * w;
+        i32[bell + 1] = blocks[w]!.params;
+        Atomics.add(i32, bell, 1);
+        Atomics.notify(i32, bell, 1);
+      });
+      if (waitAsync) void untilDone(waitAsync, i32, c + CTL_DONE, active.length).then(cur.done);
+      await ended;
+      const failed = Atomics.load(i32, c + CTL_FAILED);
+      if (failed > 0) {
+        // Each failing worker posted its message before counting itself done.
+        while (cur.errors.length < failed) await new Promise<void>((r) => { cur.posted = r; });
+        throw new Error(`pool.attention: a worker failed: ${cur.errors[0]}`);
+      }
     } finally {
+      current = null;
       for (const w of active) w.busy(false);
     }
     engine.scores(plan, a);
@@ -174,8 +215,11 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       if (closed) return;
       closed = true;
       await queue;
+      // Out of their loops (a worker blocked in Atomics.wait ends with terminate() as well).
+      const i32 = ctl();
+      Atomics.store(i32, c + CTL_STOP, 1);
+      workers.forEach((_, w) => { Atomics.add(i32, c + CTL_WORKERS + 2 * w, 1); Atomics.notify(i32, c + CTL_WORKERS + 2 * w); });
       await Promise.all(workers.map((w) => w.terminate()));
-      for (const j of pending.values()) j.reject(new Error("pool.attention: the pool was closed"));
     },
   };
 }
@@ -198,6 +242,11 @@ function fallbackPool(): AttentionPool {
     },
     async close() { closed = true; },
   };
+}
+
+/** Whether the pool runs this call on the calling thread: too little work to share (tuning.poolMinMacs). */
+export function onCallingThread(plan: Plan): boolean {
+  return plan.B * plan.Hq * plan.Lq * plan.Lkv * (plan.Dk + plan.Dv) < tuning.poolMinMacs;
 }
 
 /**

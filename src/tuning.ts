@@ -1,4 +1,5 @@
-// Block sizes of the fused kernel, and when the decode kernel takes over. Measured in
+// Block sizes of the fused kernel, when the decode kernel takes over, and how small a
+// call the worker pool keeps on the calling thread. Measured in
 // bench/ on this project's reference machine; tests shrink them to put several blocks
 // into small cases.
 export interface Tuning {
@@ -8,9 +9,14 @@ export interface Tuning {
   blockK: number;
   /** Calls with at most this many query rows use the dot-product decode kernel. */
   decodeMaxRows: number;
+  /**
+   * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
+   * on the calling thread: below it, waking the workers costs more than they save.
+   */
+  poolMinMacs: number;
 }
 
-export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4 });
+export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4, poolMinMacs: 8e6 });
 
 export const tuning: Tuning = { ...DEFAULT_TUNING };
 
@@ -21,6 +27,7 @@ export function setTuning(t: Partial<Tuning>): Tuning {
   if (!Number.isInteger(next.blockQ) || next.blockQ < 8 || next.blockQ % 8 !== 0) throw new RangeError(`blockQ must be a positive multiple of 8, got ${next.blockQ}`);
   if (!Number.isInteger(next.blockK) || next.blockK < 4 || next.blockK % 4 !== 0) throw new RangeError(`blockK must be a positive multiple of 4, got ${next.blockK}`);
   if (!Number.isInteger(next.decodeMaxRows) || next.decodeMaxRows < 0) throw new RangeError(`decodeMaxRows must be an integer ≥ 0, got ${next.decodeMaxRows}`);
+  if (!(next.poolMinMacs >= 0)) throw new RangeError(`poolMinMacs must be a number ≥ 0, got ${next.poolMinMacs}`);
   Object.assign(tuning, next);
   return prev;
 }

@@ -1,10 +1,16 @@
 // createAttentionPool on Node worker_threads: every case of the shared list through a
 // 2-thread pool equals attention() on the simd build bit for bit (same kernels, same
 // query blocks, each row computed by exactly one worker), and so meets the same
-// reference bounds; plus queueing, bad input, close, and the single-thread fallback.
+// reference bounds; plus queueing, bad input, close, small calls on the calling thread,
+// the end of a call signalled by message (no Atomics.waitAsync), workers that fail, and
+// the single-thread fallback. The shared-list cases are small, so they run with
+// poolMinMacs = 0: every call goes to the workers.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
-import { createPoolWith, units, type AttentionPool } from "../src/pool.js";
+import { Worker } from "node:worker_threads";
+import { createPoolWith, onCallingThread, units, type AttentionPool, type PoolHost, type PoolWorker } from "../src/pool.js";
+import { CTL_ACTIVE, CTL_DONE, CTL_FAILED, CTL_WORKERS, type FromWorker } from "../src/pool-worker-core.js";
 import { planAttention } from "../src/plan.js";
 import { setTuning, DEFAULT_TUNING, tuning } from "../src/tuning.js";
 import { benchCases, makeInputs, randomCases, sizeCases, type AttentionCase } from "./cases.js";
@@ -15,9 +21,10 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
   let pool: AttentionPool;
   beforeAll(async () => {
     await init(undefined, { build: "simd" });
+    setTuning({ poolMinMacs: 0 });
     pool = await createAttentionPool({ threads: 2 });
   });
-  afterAll(() => pool.close());
+  afterAll(() => { setTuning(DEFAULT_TUNING); return pool.close(); });
 
   test("runs on 2 threads", () => expect(pool.threads).toBe(2));
 
@@ -37,7 +44,7 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
   // (batch, KV head) meet every shape of the random list (3D layouts, GQA, masks, lengths).
   describe("with 8-row query blocks", () => {
     beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
-    afterAll(() => { setTuning(DEFAULT_TUNING); });
+    afterAll(() => { setTuning({ blockQ: DEFAULT_TUNING.blockQ, blockK: DEFAULT_TUNING.blockK }); });
     // Each head's V is scanned once for non-finite values, by whichever unit reaches it
     // first, and the answer shared: every unit must guard P·V against NaN in a masked row.
     test("NaN in V at a masked key, GQA heads over several units each", async () => {
@@ -84,6 +91,44 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(same((await pool.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data)).toBe(true);
   });
 
+  test("calls below poolMinMacs run on the calling thread, with the same results", async () => {
+    setTuning({ poolMinMacs: DEFAULT_TUNING.poolMinMacs });
+    try {
+      const small = benchCases.find((c) => c.name === "edge-small")!, big = benchCases.find((c) => c.name === "bert-base")!;
+      const plan = (c: AttentionCase) => { const x = makeInputs(c); return planAttention("t", x.q, x.k, x.v, x.options); };
+      expect(onCallingThread(plan(small))).toBe(true);
+      expect(onCallingThread(plan(big))).toBe(false);
+      for (const c of [small, ...sizeCases.slice(0, 4)]) {
+        const x = makeInputs(c);
+        const got = await pool.attention(x.q, x.k, x.v, x.options);
+        expect(same(got.data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), c.name).toBe(true);
+      }
+    } finally {
+      setTuning({ poolMinMacs: 0 });
+    }
+  });
+
+  test("without Atomics.waitAsync the last worker's message ends each call", async () => {
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    delete atomics.waitAsync;
+    let p: AttentionPool;
+    try {
+      p = await createAttentionPool({ threads: 2 });
+    } finally {
+      atomics.waitAsync = saved;
+    }
+    try {
+      for (const c of [...sizeCases.slice(0, 6), ...randomCases(6, 41)]) {
+        const x = makeInputs(c);
+        const got = await p.attention(x.q, x.k, x.v, x.options);
+        expect(same(got.data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), c.name).toBe(true);
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
   test("a closed pool rejects", async () => {
     const p = await createAttentionPool({ threads: 1 });
     await p.close();
@@ -102,6 +147,61 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(a.threads).toBe(0);
     const x = makeInputs(sizeCases[3]!);
     expect(same((await b.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, x.options).data)).toBe(true);
+  });
+});
+
+// Workers that fail, on real Node workers running scripts of their own (the pool's host
+// interface with another worker body): the pool reports it, names the cause, and does not
+// hang or go on with a broken worker.
+describe("attention pool: failing workers", () => {
+  const hostWith = (script: string): PoolHost => ({
+    cores: 2,
+    unavailable: () => null,
+    module: async () => WebAssembly.compile(await readFile(new URL("../build/simd-threads.wasm", import.meta.url))),
+    spawn(): PoolWorker {
+      const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_FAILED, CTL_ACTIVE, CTL_WORKERS } });
+      return {
+        post: (m) => w.postMessage(m),
+        onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
+        busy: (on) => (on ? w.ref() : w.unref()),
+        terminate: () => w.terminate(),
+      };
+    },
+  });
+  // Says ready, then waits for its doorbell like the real worker and does `onRing` (JS source).
+  const ringScript = (onRing: string) => `
+    const { parentPort, workerData: K } = require("node:worker_threads");
+    parentPort.once("message", (m) => {
+      parentPort.postMessage({ type: "ready" });
+      const ctl = new Int32Array(m.memory.buffer), c = m.control >> 2, bell = c + K.CTL_WORKERS + 2 * m.index;
+      Atomics.wait(ctl, bell, 0);
+      ${onRing}
+    });`;
+
+  beforeAll(() => { setTuning({ poolMinMacs: 0 }); });
+  afterAll(() => { setTuning(DEFAULT_TUNING); });
+
+  test("a worker that cannot start: createAttentionPool rejects with its error", async () => {
+    await expect(createPoolWith(hostWith(`throw new Error("no wasm here")`), { threads: 2 })).rejects.toThrow(/createAttentionPool: a worker failed: no wasm here/);
+  });
+
+  test("a worker that dies during a call: that call and later ones reject", async () => {
+    const p = await createPoolWith(hostWith(ringScript(`throw new Error("killed mid-call");`)), { threads: 2 });
+    const x = makeInputs(sizeCases[3]!);
+    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/a worker failed: killed mid-call/);
+    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/a worker failed: killed mid-call/);
+    await p.close();
+  });
+
+  test("a unit that throws: the call rejects with the worker's message", async () => {
+    // What serve() does when a kernel call throws: message first, then counted failed and done.
+    const p = await createPoolWith(hostWith(ringScript(`
+      parentPort.postMessage({ type: "error", call: true, message: "unit threw" });
+      Atomics.add(ctl, c + K.CTL_FAILED, 1);
+      if (Atomics.add(ctl, c + K.CTL_DONE, 1) + 1 === Atomics.load(ctl, c + K.CTL_ACTIVE)) Atomics.notify(ctl, c + K.CTL_DONE);`)), { threads: 2 });
+    const x = makeInputs(sizeCases[3]!);
+    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: unit threw/);
+    await p.close();
   });
 });
 

@@ -16,10 +16,11 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
   beforeAll(async () => {
     await init(undefined, { build: "simd" });
+    setTuning({ poolMinMacs: 0 }); // the cases are small: every call to the workers
     pool = await createAttentionPool({ threads: 2 });
     await createAttentionPool({ threads: 2 }).then((p) => p.close());
   });
-  afterAll(() => { warn.mockRestore(); return pool.close(); });
+  afterAll(() => { warn.mockRestore(); setTuning(DEFAULT_TUNING); return pool.close(); });
 
   test(isolated ? "threads run, no warning" : "says so once, clearly, and uses the calling thread", () => {
     if (isolated) {
@@ -47,7 +48,7 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   // 8-row query blocks: several units per head, V's check shared between them.
   describe("with 8-row query blocks", () => {
     beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
-    afterAll(() => { setTuning(DEFAULT_TUNING); });
+    afterAll(() => { setTuning({ blockQ: DEFAULT_TUNING.blockQ, blockK: DEFAULT_TUNING.blockK }); });
     test.each(randomCases(20, 29).map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
   });
 });
