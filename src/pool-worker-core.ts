@@ -58,18 +58,22 @@ export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
       post({ type: "error", call: false, message: (e as Error).message });
       return;
     }
+    // The doorbell's value is read before "ready" goes out: the pool may ring as soon as it
+    // has that message, and a ring between the two would otherwise be missed.
+    const ctl = new Int32Array(m.memory.buffer);
+    const bell = (m.control >> 2) + CTL_WORKERS + 2 * m.index;
+    const rung = Atomics.load(ctl, bell);
     post({ type: "ready" });
-    work(k, m.memory, m.control >> 2, m.index, post);
+    work(k, m.memory, m.control >> 2, m.index, rung, post);
   };
 }
 
 /** The worker's loop: never returns until the pool sets CTL_STOP. */
-function work(k: Kernels, memory: WebAssembly.Memory, c: number, index: number, post: (m: FromWorker) => void): void {
+function work(k: Kernels, memory: WebAssembly.Memory, c: number, index: number, rung: number, post: (m: FromWorker) => void): void {
   // The control block is below every call's data, so a view made now covers it for good;
   // the units need a view of the memory as it is at each call (it may have grown).
   const ctl = new Int32Array(memory.buffer);
   const bell = c + CTL_WORKERS + 2 * index;
-  let rung = Atomics.load(ctl, bell);
   for (;;) {
     Atomics.wait(ctl, bell, rung);
     const now = Atomics.load(ctl, bell);

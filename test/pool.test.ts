@@ -178,8 +178,28 @@ describe("attention pool: failing workers", () => {
       ${onRing}
     });`;
 
-  beforeAll(() => { setTuning({ poolMinMacs: 0 }); });
+  beforeAll(async () => { await init(undefined, { build: "simd" }); setTuning({ poolMinMacs: 0 }); });
   afterAll(() => { setTuning(DEFAULT_TUNING); });
+
+  test("a worker slow to reach its loop after saying ready still gets the first call", async () => {
+    // The real worker body (dist/), with 50 ms between "ready" and its loop: the pool rings
+    // in that gap, and the ring must not be lost.
+    const core = new URL("../dist/pool-worker-core.js", import.meta.url).href;
+    const p = await createPoolWith(hostWith(`
+      const { parentPort } = require("node:worker_threads");
+      import(${JSON.stringify(core)}).then(({ serve }) => {
+        parentPort.on("message", serve((m) => {
+          parentPort.postMessage(m);
+          if (m.type === "ready") { const t = Date.now(); while (Date.now() - t < 50); }
+        }));
+      });`), { threads: 2 });
+    try {
+      const x = makeInputs(sizeCases[3]!);
+      expect(same((await p.attention(x.q, x.k, x.v)).data, attention(x.q, x.k, x.v).data)).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
 
   test("a worker that cannot start: createAttentionPool rejects with its error", async () => {
     await expect(createPoolWith(hostWith(`throw new Error("no wasm here")`), { threads: 2 })).rejects.toThrow(/createAttentionPool: a worker failed: no wasm here/);
