@@ -97,6 +97,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   interface Current { done: () => void; fail: (e: Error) => void; errors: string[]; posted: () => void }
   let current: Current | null = null;
   let broken: Error | null = null;
+  let started = false;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
   const workers: PoolWorker[] = [];
@@ -111,7 +112,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
         else {
           // The worker itself failed: before it started, or (a crash) at any time after;
           // the call in progress and every later one reject.
-          broken = new Error(`${fn}: a worker failed: ${m.message}`);
+          broken = new Error(`${started ? "pool.attention" : fn}: a worker failed: ${m.message}`);
           reject(broken);
           current?.fail(broken);
         }
@@ -123,6 +124,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     throw e;
   }
   for (const w of workers) w.busy(false);
+  started = true;
 
   const call = async (plan: Plan): Promise<AttentionResult> => {
     const fnc = "pool.attention";
@@ -177,7 +179,8 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
         Atomics.add(i32, bell, 1);
         Atomics.notify(i32, bell, 1);
       });
-      if (waitAsync) void untilDone(waitAsync, i32, c + CTL_DONE, active.length).then(cur.done);
+      if (active.length === 0) cur.done(); // no rows: nothing to run
+      else if (waitAsync) void untilDone(waitAsync, i32, c + CTL_DONE, active.length).then(cur.done);
       await ended;
       const failed = Atomics.load(i32, c + CTL_FAILED);
       if (failed > 0) {

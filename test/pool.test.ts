@@ -124,6 +124,9 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
         const got = await p.attention(x.q, x.k, x.v, x.options);
         expect(same(got.data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), c.name).toBe(true);
       }
+      // No query rows: no worker runs, so none posts "done"; the call must end anyway.
+      const kv = { data: new Float32Array(2 * 5 * 8), dims: [1, 2, 5, 8] };
+      expect((await p.attention({ data: new Float32Array(0), dims: [1, 2, 0, 8] }, kv, kv)).dims).toEqual([1, 2, 0, 8]);
     } finally {
       await p.close();
     }
@@ -208,8 +211,8 @@ describe("attention pool: failing workers", () => {
   test("a worker that dies during a call: that call and later ones reject", async () => {
     const p = await createPoolWith(hostWith(ringScript(`throw new Error("killed mid-call");`)), { threads: 2 });
     const x = makeInputs(sizeCases[3]!);
-    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/a worker failed: killed mid-call/);
-    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/a worker failed: killed mid-call/);
+    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
+    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
     await p.close();
   });
 
