@@ -1,8 +1,10 @@
 // The threads benchmark: wasm-attention's worker pool (createAttentionPool, 2 threads)
 // against attention() on one thread and onnxruntime-web with 2 threads, on the shapes the
-// pool targets (bert-512, gpt2-prefill, long-4k), one call at a time and back to back. A process of its own: onnxruntime-web
-// fixes its thread count when its wasm backend first starts, so the 1-thread peers of
-// bench/run.ts and its 2-thread run cannot share a process.
+// pool targets (bert-512, gpt2-prefill, long-4k), one call at a time and back to back;
+// then small calls around the pool's threshold for keeping a call on the calling thread.
+// A process of its own: onnxruntime-web fixes its thread count when its wasm backend
+// first starts, so the 1-thread peers of bench/run.ts and its 2-thread run cannot share a
+// process.
 //
 //   node --expose-gc dist-bench/bench/threads.js [--quick] [--no-readme]
 //
@@ -10,7 +12,7 @@
 // in README.md. `npm run bench` runs it after the main suite.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type * as Ort from "onnxruntime-web";
-import { benchCases } from "../test/cases.js";
+import { benchCases, makeInputs, type AttentionCase } from "../test/cases.js";
 import { caseInputs, casePairs, maxAbsError, reference } from "./inputs.js";
 import { timeContenders, type Contender, type HarnessOptions } from "./harness.js";
 import { machineInfo } from "./machine.js";
@@ -107,6 +109,28 @@ async function main(): Promise<void> {
     out.push({ name, rows, skipped });
   }
 
+  // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against the
+  // pool made to use its workers for every call (poolMinMacs 0), per call.
+  const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
+  const { createAttentionPool } = await pkg();
+  setTuning({ poolMinMacs: 0 });
+  const small: { name: string; macs: number; single: number; pool: number }[] = [];
+  const forced = await createAttentionPool({ threads: THREADS });
+  for (const [H, L] of [[12, 96], [12, 128], [12, 192]] as const) {
+    const c: AttentionCase = { name: `${H} heads × ${L} tokens × 64`, B: 1, Hq: H, Hkv: H, Lq: L, Lkv: L, Dk: 64, Dv: 64, layout: "4d" };
+    const x = makeInputs(c);
+    const single = await oursPeer("simd").prepare({ c: c as never, q: x.q, k: x.k, v: x.v });
+    if (typeof single === "string") throw new Error(single);
+    const t = await timeContenders([
+      { id: "single", prepared: single },
+      { id: "pool", prepared: { run: async () => (await forced.attention(x.q, x.k, x.v)).data } },
+    ], harness);
+    small.push({ name: c.name, macs: H * L * L * 128, single: t.get("single")!.ms, pool: t.get("pool")!.ms });
+    log(`small: ${c.name}: one thread ${t.get("single")!.ms.toFixed(3)} ms | pool's workers ${t.get("pool")!.ms.toFixed(3)} ms`);
+  }
+  await forced.close();
+  setTuning(DEFAULT_TUNING);
+
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (threads part, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
@@ -138,11 +162,14 @@ async function main(): Promise<void> {
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
   }
+  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread; here it is made to use its workers):`, "",
+    "| shape | multiply-adds | one thread ms | pool's workers ms | × one thread |", "|---|---:|---:|---:|---:|");
+  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${(r.single / r.pool).toFixed(2)}× |`);
   const md = lines.join("\n");
   log("\n" + md);
   const dir = new URL("../../bench/results/", import.meta.url);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL("threads.json", dir), JSON.stringify({ date: new Date().toISOString(), machine, threads: THREADS, cases: out }, null, 2));
+  writeFileSync(new URL("threads.json", dir), JSON.stringify({ date: new Date().toISOString(), machine, threads: THREADS, cases: out, small }, null, 2));
   writeFileSync(new URL("threads.md", dir), md + "\n");
   if (readme) {
     const url = new URL("../../README.md", import.meta.url);
