@@ -133,7 +133,7 @@ async function main(): Promise<void> {
 
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench\` (threads part, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
     "",
     `| case | implementation | ms | GFLOP/s | × one thread | vs onnxruntime-web ${THREADS}t | max abs err |`,
     "|---|---|---:|---:|---:|---:|---:|",
