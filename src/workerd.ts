@@ -9,6 +9,7 @@ import relaxedSimd from "../build/relaxed-simd.wasm";
 import simd from "../build/simd.wasm";
 import scalar from "../build/scalar.wasm";
 import { initWith, type InitOptions, type InitResult, type WasmSource } from "./loader.js";
+import { createPoolWith, type AttentionPool, type AttentionPoolOptions, type PoolHost } from "./pool.js";
 
 export * from "./api.js";
 
@@ -31,3 +32,20 @@ export function init(source?: WasmSource, options?: InitOptions): Promise<InitRe
     throw e;
   });
 }
+
+// workerd starts no threads (no Web Workers), so a pool here is the calling thread:
+// createAttentionPool says so once and runs attention() (init() first), same results.
+const noThreads: PoolHost = {
+  cores: 1,
+  unavailable: () => "Cloudflare Workers (workerd) start no worker threads (no Web Workers" +
+    (typeof SharedArrayBuffer === "undefined" ? ", no SharedArrayBuffer)" : ")"),
+  module: () => Promise.reject(new Error("workerd: no threads build")),
+  spawn: () => { throw new Error("workerd: no worker threads"); },
+};
+
+/** The worker pool's interface; in workerd it runs each call on the calling thread (see above). */
+export function createAttentionPool(options?: AttentionPoolOptions): Promise<AttentionPool> {
+  return createPoolWith(noThreads, options);
+}
+
+export type { AttentionPool, AttentionPoolOptions };

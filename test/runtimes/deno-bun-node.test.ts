@@ -1,7 +1,9 @@
 // The published package under Node, Deno and Bun (npm `deno`, `bun`): the same script
 // (test/fixtures/node-deno-bun/smoke.mjs) imports "wasm-attention" through its "node"
 // export condition, runs attention() and compares with the float64 reference; the result
-// is checked again here against the reference computed in this process.
+// is checked again here against the reference computed in this process. The same script
+// runs a 2-thread createAttentionPool on a larger problem: its workers must start in each
+// runtime and agree with the float64 reference.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +13,16 @@ import { expectRight } from "./expect-right.js";
 const app = inject("appDir");
 const bin = (name: string) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
 
-interface Smoke { runtime: string; build: string; dims: number[]; maxDiff: number; ok: boolean; data: number[]; entry: string }
+interface Smoke {
+  runtime: string; build: string; dims: number[]; maxDiff: number; ok: boolean; data: number[]; entry: string;
+  pool: { threads: number; maxDiff: number; ok: boolean };
+}
+
+/** The pool ran on 2 worker threads and agreed with the reference. */
+function expectPool(r: Smoke): void {
+  expect(r.pool.threads).toBe(2);
+  expect(r.pool.ok, `pool maxDiff ${r.pool.maxDiff}`).toBe(true);
+}
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Smoke {
   const out = execFileSync(cmd, [...args, "smoke.mjs"], {
@@ -27,6 +38,7 @@ describe("the published package", () => {
     expect(r).toMatchObject({ runtime: "node", build: "simd" });
     expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
     expectRight(r);
+    expectPool(r);
   });
 
   test("Node 20 with --experimental-wasm-relaxed-simd: relaxed-simd", () => {
@@ -40,6 +52,7 @@ describe("the published package", () => {
     expect(r).toMatchObject({ runtime: "deno", build: "relaxed-simd" });
     expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
     expectRight(r);
+    expectPool(r);
   });
 
   test("Bun (npm bun, JavaScriptCore): node condition, relaxed-simd", () => {
@@ -47,5 +60,6 @@ describe("the published package", () => {
     expect(r).toMatchObject({ runtime: "bun", build: "relaxed-simd" });
     expect(r.entry).toMatch(/node_modules\/wasm-attention\/dist\/index\.js$/);
     expectRight(r);
+    expectPool(r);
   });
 });

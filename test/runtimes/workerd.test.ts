@@ -77,6 +77,17 @@ describe("Cloudflare workerd", () => {
     expectRight(r);
   });
 
+  test("createAttentionPool in a Worker: says once that there are no threads, runs on the calling thread, same results", async () => {
+    const res = await mf.dispatchFetch("http://localhost/pool");
+    expect(res.status).toBe(200);
+    const r = await res.json() as { threads: number; warnings: string[]; same: boolean; build: string; dims: number[]; ok: boolean; maxDiff: number; data: number[] };
+    expect(r.threads).toBe(0);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/createAttentionPool: Cloudflare Workers \(workerd\) start no worker threads.*single-threaded on the calling thread/);
+    expect(r.same).toBe(true);
+    expectRight(r);
+  });
+
   test("bytes cannot be compiled in workerd: init() says what to pass instead", async () => {
     const res = await mf.dispatchFetch("http://localhost/bytes");
     expect(res.status).toBe(500);
