@@ -2,7 +2,8 @@
 // then loaded in real headless Chromium (playwright driving Debian's chromium):
 // - Vite (`vite build`, and the `vite` dev server): nothing to configure; it copies the
 //   three .wasm files it finds behind the browser entry's
-//   new URL("../build/….wasm", import.meta.url);
+//   new URL("../build/….wasm", import.meta.url), and the worker pool's Web Worker and
+//   simd-threads.wasm, which the pool runs in a page served with COOP/COEP;
 // - esbuild (`esbuild main.js --bundle --format=esm --outdir=www --loader:.wasm=file`):
 //   esbuild does not copy those, so the app imports the .wasm with the file loader and
 //   passes its URL to init(), exactly as the README says.
@@ -28,14 +29,19 @@ if (!haveBrowser) console.warn(BROWSER_SKIPPED);
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const CSP_WITHOUT_WASM = "default-src 'self'; script-src 'self'";
 
-interface PageResult { build?: string; dims?: number[]; ok?: boolean; maxDiff?: number; data?: number[]; error?: string }
+interface PageResult {
+  build?: string; dims?: number[]; ok?: boolean; maxDiff?: number; data?: number[]; error?: string;
+  pool?: { threads: number; maxDiff: number; ok: boolean };
+}
+/** What a cross-origin-isolated page is served with, so that SharedArrayBuffer (and the pool's threads) exist. */
+const ISOLATED = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
 let browser: Browser;
 beforeAll(async () => { if (haveBrowser) browser = await chromium.launch(chromiumLaunchOptions); });
 afterAll(async () => { await browser?.close(); });
 
-async function load(dir: string, csp: string): Promise<{ result: PageResult; pageErrors: string[] }> {
-  const server = await serve(dir, { "content-security-policy": csp });
+async function load(dir: string, csp: string, headers: Record<string, string> = {}): Promise<{ result: PageResult; pageErrors: string[] }> {
+  const server = await serve(dir, { "content-security-policy": csp, ...headers });
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
@@ -67,11 +73,47 @@ describe.skipIf(!haveBrowser)("bundled apps in Chromium", () => {
       expect(pageErrors).toEqual([]);
       expect(result.build).toBe("relaxed-simd");
       expectRight(result);
+      expect(result.pool).toMatchObject({ threads: 0, ok: true }); // not isolated: the calling thread
+    });
+
+    test("vite build copies the pool's Web Worker and the simd-threads build", () => {
+      const assets = readdirSync(join(out, "assets"));
+      expect(assets.some((f) => f.startsWith("simd-threads-") && f.endsWith(".wasm"))).toBe(true);
+      expect(assets.some((f) => f.startsWith("pool-worker-web") && f.endsWith(".js"))).toBe(true);
+    });
+
+    test("in a cross-origin-isolated page the pool runs 2 Web Workers from the bundle, right against the reference", async () => {
+      const { result, pageErrors } = await load(out, CSP, ISOLATED);
+      expect(pageErrors).toEqual([]);
+      expectRight(result);
+      expect(result.pool).toMatchObject({ threads: 2, ok: true });
     });
 
     test("without 'wasm-unsafe-eval' in the CSP, init() fails with Chromium's CSP error", async () => {
       const { result } = await load(out, CSP_WITHOUT_WASM);
       expect(result.error).toMatch(/Content Security Policy|unsafe-eval/);
+    });
+
+    test("the `vite` dev server, cross-origin isolated: the pool runs 2 Web Workers", async () => {
+      const server = await createServer({
+        root: join(app, "vite-app"), configFile: false, logLevel: "silent",
+        server: { port: 0, host: "127.0.0.1", headers: ISOLATED },
+      });
+      await server.listen();
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
+      try {
+        await page.goto(server.resolvedUrls!.local[0]!);
+        await page.waitForFunction(() => (window as { result?: unknown }).result !== undefined, undefined, { timeout: 30_000 });
+        const result = await page.evaluate(() => (window as unknown as { result: PageResult }).result);
+        expect(pageErrors).toEqual([]);
+        expectRight(result);
+        expect(result.pool).toMatchObject({ threads: 2, ok: true });
+      } finally {
+        await page.close();
+        await server.close();
+      }
     });
 
     test("the `vite` dev server serves the same app, without warnings, on relaxed-simd", async () => {
