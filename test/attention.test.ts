@@ -7,7 +7,7 @@ import { attention } from "../src/index.js";
 import { planAttention } from "../src/plan.js";
 import { referenceCompute } from "../src/reference.js";
 import { setTuning, DEFAULT_TUNING } from "../src/tuning.js";
-import { makeInputs, randomCases, sizeCases, type AttentionCase } from "./cases.js";
+import { makeInputs, suiteCases, tinyBlockCases, TINY_BLOCKS, type AttentionCase } from "./cases.js";
 import { runnableBuilds, useBuild } from "./util/builds.js";
 import { attentionBounds } from "./util/tolerance.js";
 import { compare, maxAbs, maxRowNorm } from "./util/compare.js";
@@ -52,10 +52,7 @@ function check(c: AttentionCase): void {
   }
 }
 
-const cases = [...sizeCases, ...randomCases(120)];
-// Cases small enough to rerun with tiny blocks (8 query rows × 4 keys), where every
-// block edge, the decode/flash switch and the short last tiles are exercised.
-const tinyBlockCases = cases.filter((c) => c.Lq * c.Lkv <= 20_000);
+const cases = suiteCases;
 
 for (const build of runnableBuilds()) {
   describe(`attention (${build})`, () => {
@@ -64,7 +61,7 @@ for (const build of runnableBuilds()) {
     test.each(cases.map((c) => [c.name, c] as const))("%s", (_, c) => check(c));
 
     describe("tiny blocks", () => {
-      beforeAll(() => { setTuning({ blockQ: 8, blockK: 4, decodeMaxRows: 2 }); });
+      beforeAll(() => { setTuning(TINY_BLOCKS); });
       afterAll(() => { setTuning(DEFAULT_TUNING); });
       test.each(tinyBlockCases.map((c) => [c.name, c] as const))("%s", (_, c) => check(c));
     });

@@ -198,3 +198,13 @@ export function visiblePairs(c: AttentionCase): number {
   for (let i = 0; i < c.Lq; i++) n += Math.max(0, Math.min(c.Lkv, i + off + 1));
   return n;
 }
+
+/**
+ * attention()'s correctness suite (test/attention.test.ts), which the worker pool runs too
+ * (test/pool.test.ts, test/browser/pool.test.ts): every size case and 120 random ones, then
+ * the small ones again with tiny blocks (TINY_BLOCKS), where every block edge, the
+ * decode/flash switch and the short last tiles are exercised.
+ */
+export const suiteCases: AttentionCase[] = [...sizeCases, ...randomCases(120)];
+export const tinyBlockCases: AttentionCase[] = suiteCases.filter((c) => c.Lq * c.Lkv <= 20_000);
+export const TINY_BLOCKS = { blockQ: 8, blockK: 4, decodeMaxRows: 2 } as const;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init, type AttentionPool } from "../../src/web.js";
 import { setTuning, DEFAULT_TUNING } from "../../src/tuning.js";
-import { makeInputs, randomCases, sizeCases } from "../cases.js";
+import { makeInputs, suiteCases, tinyBlockCases, TINY_BLOCKS } from "../cases.js";
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
@@ -34,7 +34,7 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
     }
   });
 
-  const right = async (c: (typeof sizeCases)[number]) => {
+  const right = async (c: (typeof suiteCases)[number]) => {
     const x = makeInputs(c);
     const want = attention(x.q, x.k, x.v, { ...x.options, out: undefined });
     const got = await pool.attention(x.q, x.k, x.v, x.options);
@@ -42,13 +42,12 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
     if (c.returnLse) expect(same(got.lse!.data, want.lse!.data)).toBe(true);
     if (c.returnWeights) expect(same(got.weights!.data, want.weights!.data)).toBe(true);
   };
-  const cases = [...sizeCases, ...randomCases(30, 13)];
-  test.each(cases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
-
-  // 8-row query blocks: several units per head, V's check shared between them.
-  describe("with 8-row query blocks", () => {
-    beforeAll(() => { setTuning({ blockQ: 8, blockK: 8 }); });
-    afterAll(() => { setTuning({ blockQ: DEFAULT_TUNING.blockQ, blockK: DEFAULT_TUNING.blockK }); });
-    test.each(randomCases(20, 29).map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
+  // attention()'s own suite (test/cases.ts), then its small cases with tiny blocks:
+  // several units per head, V's check shared between them.
+  test.each(suiteCases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
+  describe("with tiny blocks", () => {
+    beforeAll(() => { setTuning(TINY_BLOCKS); });
+    afterAll(() => { setTuning({ blockQ: DEFAULT_TUNING.blockQ, blockK: DEFAULT_TUNING.blockK, decodeMaxRows: DEFAULT_TUNING.decodeMaxRows }); });
+    test.each(tinyBlockCases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
   });
 });
