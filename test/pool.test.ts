@@ -82,6 +82,17 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(same((await pool.attention(x.q, x.k, x.v)).data, attention(x.q, x.k, x.v).data)).toBe(true);
   });
 
+  test("a call past what wasm memory holds rejects with a RangeError naming the parts, and the pool keeps working", async () => {
+    // Inputs of a few MB asking for more than wasm32's 4 GiB (test/errors.test.ts has the same for attention()).
+    const long = (L: number, D = 1) => ({ data: new Float32Array(L * D), dims: [1, 1, L, D] });
+    await expect(pool.attention(long(65536), long(65536), long(65536), { returnWeights: true }))
+      .rejects.toThrow(/pool\.attention: this call needs 16\.\d\d GiB of wasm memory.*scores 16\.00 GiB.*at most 4 GiB/);
+    await expect(pool.attention({ data: new Float32Array(16 * 65536), dims: [1, 16, 65536, 1] }, long(768), long(768, 384), { returnWeights: true }))
+      .rejects.toThrow(RangeError);
+    const x = makeInputs(sizeCases[3]!);
+    expect(same((await pool.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data)).toBe(true);
+  });
+
   test("an input detached while its call waits in the queue rejects the call, and the pool keeps working", async () => {
     const x = makeInputs(sizeCases[0]!), y = makeInputs({ ...sizeCases[0]!, name: "y" });
     const first = pool.attention(x.q, x.k, x.v, x.options);
