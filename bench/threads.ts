@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   }
 
   // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against the
-  // pool made to use its workers for every call (poolMinMacs 0), per call.
+  // pool made to use its workers for every call (poolMinMacs 0), in samples of ≥ 2 ms.
   const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
   const { createAttentionPool } = await pkg();
   setTuning({ poolMinMacs: 0 });
