@@ -12,9 +12,10 @@ export interface Tuning {
   /**
    * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
    * on the calling thread: below it, waking the workers costs more than they save.
-   * bench/threads.ts ("small calls") measures both sides; on 2 cores here, 14.2M
-   * multiply-adds (12 heads × 96 tokens × 64) ran 0.87-0.95× as fast through the workers
-   * as on one thread, 25.2M (bert-base, 128 tokens) 1.06×, 56.6M 1.24-1.40×.
+   * `npm run bench:threads` ("small calls") measures both sides; in four runs on 2 cores
+   * here, 14.2M multiply-adds (12 heads × 96 tokens × 64) ran 0.81-0.91× as fast through
+   * the workers as on one thread, 25.2M (bert-base, 128 tokens) 0.99-1.06×, 56.6M
+   * 1.19-1.36×: the two break even near 25M.
    */
   poolMinMacs: number;
 }
