@@ -1,5 +1,7 @@
 // Timing: warm-up, then interleaved rounds (every contender takes one sample per round,
 // in a rotating order, so a noisy moment of a shared machine hits all of them), medians.
+// With `paired`, every contender takes a sample in every round, and the samples are kept
+// in round order, so that two contenders can be compared round by round (pairedRatio).
 // A sample is one call, or for calls under a millisecond a batch of back-to-back calls
 // (time / count); with evictBytes, one call after the caches were flushed. Setup
 // (prepare, before(), the eviction) is outside the timing.
@@ -18,6 +20,8 @@ export interface Timing {
   q1: number;
   q3: number;
   samples: number;
+  /** ms per call of each sample, in the order taken (with `paired`, sample r is round r's). */
+  perSample: number[];
   callsPerSample: number;
   warmupCalls: number;
   /** The output of the last timed call. */
@@ -39,6 +43,12 @@ export interface HarnessOptions {
    * time single calls: the inputs then come from memory, not from the last call's cache.
    */
   evictBytes?: number;
+  /**
+   * Every contender takes as many samples as the one that wants the most (within
+   * maxSamples), one per round, so round r's samples were taken within one round of each
+   * other: see pairedRatio.
+   */
+  paired?: boolean;
 }
 
 let evictBuf: Float64Array | null = null;
@@ -100,6 +110,10 @@ export async function timeContenders(
     states.push({ c, est: last, calls, want, samples: [], warm: n, out });
     progress?.(`warm ${c.id}: ${n} calls, ${last.toFixed(3)} ms; ${want} samples of ${calls}`);
   }
+  if (o.paired) {
+    const want = Math.max(...states.map((s) => s.want));
+    for (const s of states) s.want = want;
+  }
   for (let round = 0; states.some((s) => s.samples.length < s.want); round++) {
     for (let i = 0; i < states.length; i++) {
       const s = states[(i + round) % states.length]!;
@@ -114,10 +128,21 @@ export async function timeContenders(
   for (const s of states) {
     res.set(s.c.id, {
       ms: median(s.samples), q1: quantile(s.samples, 0.25), q3: quantile(s.samples, 0.75),
-      samples: s.samples.length, callsPerSample: s.calls, warmupCalls: s.warm, output: s.out,
+      samples: s.samples.length, perSample: s.samples, callsPerSample: s.calls, warmupCalls: s.warm, output: s.out,
     });
   }
   return res;
+}
+
+/**
+ * How many times faster `b` ran than `a`, round by round (a's sample / b's sample of
+ * the same round), and the median of those ratios. On a shared machine whose speed drifts
+ * over seconds, both samples of a round meet the same moment, so this ratio varies far
+ * less between runs than the ratio of the two medians does. Needs `paired` timings.
+ */
+export function pairedRatio(a: Pick<Timing, "perSample">, b: Pick<Timing, "perSample">): number {
+  if (a.perSample.length !== b.perSample.length) throw new Error("pairedRatio: the timings were not taken in the same rounds (HarnessOptions.paired)");
+  return median(a.perSample.map((x, r) => x / b.perSample[r]!));
 }
 
 export { call };

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type * as Ort from "onnxruntime-web";
 import { benchCases, makeInputs, type AttentionCase } from "../test/cases.js";
 import { caseInputs, casePairs, maxAbsError, reference } from "./inputs.js";
-import { timeContenders, type Contender, type HarnessOptions } from "./harness.js";
+import { pairedRatio, timeContenders, type Contender, type HarnessOptions, type Timing } from "./harness.js";
 import { machineInfo } from "./machine.js";
 import { oursPeer } from "./peers/ours.js";
 import { ortPeer } from "./peers/onnxruntime.js";
@@ -23,9 +23,11 @@ import type { Peer } from "./peers/types.js";
 const THREADS = 2;
 const quick = process.argv.includes("--quick");
 const readme = !process.argv.includes("--no-readme");
+// Paired rounds: the × columns and the targets are medians of round-by-round ratios
+// (harness.ts pairedRatio); the ms columns are each contender's median.
 const harness: HarnessOptions = quick
-  ? { budgetMs: 1500, minSamples: 5, maxSamples: 60, warmupCalls: 3, warmupMs: 300, sampleMs: 2 }
-  : { budgetMs: 4000, minSamples: 9, maxSamples: 200, warmupCalls: 5, warmupMs: 600, sampleMs: 2 };
+  ? { budgetMs: 1500, minSamples: 5, maxSamples: 60, warmupCalls: 3, warmupMs: 300, sampleMs: 2, paired: true }
+  : { budgetMs: 4000, minSamples: 9, maxSamples: 200, warmupCalls: 5, warmupMs: 600, sampleMs: 2, paired: true };
 const log = (s: string) => process.stdout.write(s + "\n");
 
 // The pool from the package as built (dist/): its workers and the simd-threads build are
@@ -33,16 +35,23 @@ const log = (s: string) => process.stdout.write(s + "\n");
 type Pkg = typeof import("../src/index.js");
 const pkg = () => import(new URL("../../dist/index.js", import.meta.url).href) as Promise<Pkg>;
 
-const poolPeer: Peer = {
-  id: "ours-pool", label: `wasm-attention pool (${THREADS} threads)`, kind: "ours",
+// The pool as created by default (the calling thread takes units beside THREADS - 1
+// workers), and with useCallingThread: false (THREADS workers, the calling thread free
+// while they run). The targets are read from the default.
+const poolPeer = (useCallingThread: boolean): Peer => ({
+  id: useCallingThread ? "ours-pool" : "ours-pool-workers",
+  label: useCallingThread
+    ? `wasm-attention pool (${THREADS} threads: the calling thread + ${THREADS - 1} worker)`
+    : `wasm-attention pool (${THREADS} workers, useCallingThread: false)`,
+  kind: "ours",
   async prepare({ c, q, k, v }) {
     const { createAttentionPool } = await pkg();
-    const pool = await createAttentionPool({ threads: THREADS });
+    const pool = await createAttentionPool({ threads: THREADS, useCallingThread });
     if (pool.threads !== THREADS) { await pool.close(); return `the pool has ${pool.threads} threads here`; }
     const opts = c.causal ? { causal: true } : {};
     return { run: async () => (await pool.attention(q, k, v, opts)).data, dispose: () => pool.close() };
   },
-};
+});
 
 const ortWeb2 = ortPeer({
   id: "ort-web-2", label: `onnxruntime-web (${THREADS} threads)`, form: "whole",
@@ -62,7 +71,7 @@ const ortWeb2 = ortPeer({
   },
 });
 
-const peers: Peer[] = [oursPeer("simd"), poolPeer, ortWeb2];
+const peers: Peer[] = [oursPeer("simd"), poolPeer(true), poolPeer(false), ortWeb2];
 const CASES = ["bert-512", "gpt2-prefill", "long-4k"];
 
 // Two passes over the same contenders. "per call": a sample is one call, the contenders
@@ -76,7 +85,7 @@ const PASSES = [
 ] as const;
 type Pass = (typeof PASSES)[number]["key"];
 
-interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null }
+interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; perSample: number[] }
 interface CaseRow { name: string; rows: Row[]; skipped: { id: string; reason: string }[] }
 
 async function main(): Promise<void> {
@@ -101,7 +110,7 @@ async function main(): Promise<void> {
       for (const ct of contenders) {
         const t = timings.get(ct.id)!;
         const err = maxAbsError(c, t.output, ref, undefined);
-        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound });
+        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound, perSample: t.perSample });
       }
       log(`${name} (${pass.key}): ${rows.filter((r) => r.pass === pass.key).map((r) => `${r.id} ${r.ms.toFixed(2)} ms`).join(" | ")}${skipped.length ? ` | skipped ${skipped.map((x) => `${x.id} (${x.reason})`).join(", ")}` : ""}`);
     }
@@ -109,14 +118,16 @@ async function main(): Promise<void> {
     out.push({ name, rows, skipped });
   }
 
-  // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against the
-  // pool made to use its workers for every call (poolMinMacs 0), in samples of ≥ 2 ms.
+  // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against both
+  // kinds of pool made to share every call (poolMinMacs 0), in samples of ≥ 2 ms.
   const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
   const { createAttentionPool } = await pkg();
   setTuning({ poolMinMacs: 0 });
-  const small: { name: string; macs: number; single: number; pool: number }[] = [];
+  type Small = { name: string; macs: number; single: number; pool: number; poolRatio: number; workers: number; workersRatio: number };
+  const small: Small[] = [];
   const forced = await createAttentionPool({ threads: THREADS });
-  for (const [H, L] of [[12, 96], [12, 128], [12, 192]] as const) {
+  const forcedWorkers = await createAttentionPool({ threads: THREADS, useCallingThread: false });
+  for (const [H, L] of [[12, 64], [12, 96], [12, 128], [12, 192]] as const) {
     const c: AttentionCase = { name: `${H} heads × ${L} tokens × 64`, B: 1, Hq: H, Hkv: H, Lq: L, Lkv: L, Dk: 64, Dv: 64, layout: "4d" };
     const x = makeInputs(c);
     const single = await oursPeer("simd").prepare({ c: c as never, q: x.q, k: x.k, v: x.v });
@@ -124,16 +135,22 @@ async function main(): Promise<void> {
     const t = await timeContenders([
       { id: "single", prepared: single },
       { id: "pool", prepared: { run: async () => (await forced.attention(x.q, x.k, x.v)).data } },
+      { id: "workers", prepared: { run: async () => (await forcedWorkers.attention(x.q, x.k, x.v)).data } },
     ], harness);
-    small.push({ name: c.name, macs: H * L * L * 128, single: t.get("single")!.ms, pool: t.get("pool")!.ms });
-    log(`small: ${c.name}: one thread ${t.get("single")!.ms.toFixed(3)} ms | pool's workers ${t.get("pool")!.ms.toFixed(3)} ms`);
+    const [one1, pool, workers] = ["single", "pool", "workers"].map((id) => t.get(id)!) as [Timing, Timing, Timing];
+    small.push({
+      name: c.name, macs: H * L * L * 128, single: one1.ms,
+      pool: pool.ms, poolRatio: pairedRatio(one1, pool), workers: workers.ms, workersRatio: pairedRatio(one1, workers),
+    });
+    log(`small: ${c.name}: one thread ${one1.ms.toFixed(3)} ms | pool ${pool.ms.toFixed(3)} ms | 2 workers ${workers.ms.toFixed(3)} ms`);
   }
   await forced.close();
+  await forcedWorkers.close();
   setTuning(DEFAULT_TUNING);
 
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass: every contender took one sample in each round, and the figure is the median over the rounds of the ratio of the two samples (the ratio of the two ms medians is given for the targets too). GFLOP/s counts 4·D flops per visible (query, key) pair.`,
     "",
     `| case | implementation | ms | GFLOP/s | × one thread | vs onnxruntime-web ${THREADS}t | max abs err |`,
     "|---|---|---:|---:|---:|---:|---:|",
@@ -143,28 +160,28 @@ async function main(): Promise<void> {
     const useful = 4 * c.Dk * casePairs(c);
     cr.rows.forEach((r, i) => {
       const single = one(cr, "ours-simd", r.pass), ort = one(cr, "ort-web-2", r.pass);
-      const x1 = single ? (single.ms / r.ms).toFixed(2) + "×" : "—";
-      const xo = ort ? (ort.ms / r.ms).toFixed(2) + "×" : "—";
+      const x1 = single ? pairedRatio(single, r).toFixed(2) + "×" : "—";
+      const xo = ort ? pairedRatio(ort, r).toFixed(2) + "×" : "—";
       lines.push(`| ${i === 0 ? cr.name : ""} | ${r.label} | ${r.ms.toFixed(2)} | ${(useful / (r.ms * 1e6)).toFixed(1)} | ${x1} | ${xo} | ${r.maxAbsError === null ? "—" : r.maxAbsError.toExponential(1)}${r.ok === false ? " ✗" : ""} |`);
     });
     for (const s of cr.skipped) lines.push(`| | ${s.id} | skipped: ${s.reason} | | | | |`);
   }
-  lines.push("", "Targets (issue: pool ≥ 1.8× one thread, ≥ 1.5× onnxruntime-web with 2 threads; per call, back to back in brackets):", "");
+  lines.push("", "Targets (issue: pool ≥ 1.8× one thread, ≥ 1.5× onnxruntime-web with 2 threads), for the pool as created by default; per call, back to back in brackets:", "");
   for (const cr of out) {
     const ratio = (pass: Pass, id: string) => {
       const pool = one(cr, "ours-pool", pass), other = one(cr, id, pass);
-      return pool && other ? other.ms / pool.ms : null;
+      return pool && other ? { paired: pairedRatio(other, pool), medians: other.ms / pool.ms } : null;
     };
     const target = (id: string, want: number, what: string) => {
       const a = ratio("call", id), b = ratio("stream", id);
       if (a === null) return `${what} did not run`;
-      return `${a.toFixed(2)}× ${what} ${a >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.toFixed(2)}×)`}`;
+      return `${a.paired.toFixed(2)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.paired.toFixed(2)}×)`}, ratio of medians ${a.medians.toFixed(2)}×${b === null ? "" : ` (${b.medians.toFixed(2)}×)`}`;
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
   }
-  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread; here it is made to use its workers):`, "",
-    "| shape | multiply-adds | one thread ms | pool's workers ms | × one thread |", "|---|---:|---:|---:|---:|");
-  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${(r.single / r.pool).toFixed(2)}× |`);
+  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads):`, "",
+    `| shape | multiply-adds | one thread ms | pool (default) ms | × one thread | pool of ${THREADS} workers ms | × one thread |`, "|---|---:|---:|---:|---:|---:|---:|");
+  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.workers.toFixed(3)} | ${r.workersRatio.toFixed(2)}× |`);
   const md = lines.join("\n");
   log("\n" + md);
   const dir = new URL("../../bench/results/", import.meta.url);

@@ -4,7 +4,8 @@
 // and from then on lives in a loop outside the event loop: it sleeps on its doorbell in
 // the pool's control block (Atomics.wait), and each ring is a call whose inputs are
 // already in memory; it takes units of work from that call's queue ((head, query range)
-// triples) until the queue is empty, counts itself done, and sleeps again.
+// triples) until the queue is empty, counts itself done, and sleeps again. When the
+// calling thread joins the work (the pool's default), it takes units from the same queue.
 //
 // Calls are signalled through shared memory (a futex wake each way, as pthreadpool
 // does), not by a message to each worker and one back. In the benchmark's harness this
@@ -44,9 +45,27 @@ export type FromWorker =
   /** call: true when a unit of the current call threw; false when the worker itself failed. */
   | { type: "error"; call: boolean; message: string };
 
-interface Kernels {
+export interface Kernels {
   attentionFlash(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
   attentionDecode(p: number, bh0: number, bh1: number, q0: number, q1: number): void;
+}
+
+/**
+ * Takes units from a call's work queue (byte address `queue`, `count` units; QUEUE_*)
+ * with an atomic add until none are left, and runs each with the parameter block at
+ * `params` (its own scratch). A pool worker runs this on every ring; so does the calling
+ * thread when it joins the work. `i32` views the memory as it is for this call.
+ */
+export function runUnits(k: Kernels, i32: Int32Array, queue: number, count: number, decode: boolean, params: number): void {
+  const at = queue >> 2;
+  for (;;) {
+    const i = Atomics.add(i32, at + QUEUE_TAKEN, 1);
+    if (i >= count) return;
+    const u = at + QUEUE_UNITS + 3 * i;
+    const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
+    if (decode) k.attentionDecode(params, bh, bh + 1, q0, q1);
+    else k.attentionFlash(params, bh, bh + 1, q0, q1);
+  }
 }
 
 export function serve(post: (m: FromWorker) => void): (m: ToWorker) => void {
@@ -82,16 +101,7 @@ function work(k: Kernels, memory: WebAssembly.Memory, c: number, index: number, 
     if (Atomics.load(ctl, c + CTL_STOP) !== 0) return;
     try {
       const i32 = new Int32Array(memory.buffer);
-      const params = i32[bell + 1]!, at = i32[c + CTL_QUEUE]! >> 2, count = i32[c + CTL_COUNT]!;
-      const decode = i32[c + CTL_DECODE] !== 0;
-      for (;;) {
-        const i = Atomics.add(i32, at + QUEUE_TAKEN, 1);
-        if (i >= count) break;
-        const u = at + QUEUE_UNITS + 3 * i;
-        const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
-        if (decode) k.attentionDecode(params, bh, bh + 1, q0, q1);
-        else k.attentionFlash(params, bh, bh + 1, q0, q1);
-      }
+      runUnits(k, i32, i32[c + CTL_QUEUE]!, i32[c + CTL_COUNT]!, i32[c + CTL_DECODE] !== 0, i32[bell + 1]!);
     } catch (e) {
       post({ type: "error", call: true, message: (e as Error).message });
       Atomics.add(ctl, c + CTL_FAILED, 1);

@@ -1,16 +1,21 @@
 // createAttentionPool: attention on several threads over one shared wasm memory.
 //
-// The main thread checks the call and lays it out in a shared WebAssembly.Memory (the
+// The calling thread checks the call and lays it out in a shared WebAssembly.Memory (the
 // simd-threads build imports it), copying each input once; the workers instantiate the
-// same module over that memory and each runs its share of (batch·head, query block)
-// units, so a single head with a long sequence spreads over the threads too. The units
-// (one query block of one head each, see units()) are queued in the shared memory; each
-// worker takes the next unit with an atomic add until none are left, so a worker whose
-// core is slower (a busy neighbour on a shared host) simply takes fewer. Each worker has
-// its own parameter block and scratch. The main thread rings each worker's doorbell in
-// the pool's control block and waits for the last one's notify with Atomics.waitAsync
-// (pool-worker-core.ts); a call too small to share (tuning.poolMinMacs) runs on the
-// calling thread, on the pool's own instance of the same module.
+// same module over that memory, and each thread runs its share of (batch·head, query
+// block) units, so a single head with a long sequence spreads over the threads too. The
+// units (one query block of one head each, see units()) are queued in the shared
+// memory; each thread takes the next unit with an atomic add until none are left, so a
+// thread whose core is slower (a busy neighbour on a shared host) simply takes fewer.
+// Each thread has its own parameter block and scratch. The calling thread rings each
+// worker's doorbell in the pool's control block (pool-worker-core.ts), then by default
+// takes units itself, as onnxruntime-web's and XNNPACK's thread pools have the calling
+// thread do: on 2 cores that is one worker to wake instead of two and no third thread
+// to share the cores with (bert-512 per call: 11.1-11.4 ms against 11.1-11.6 ms for two
+// workers with the calling thread idle, in the benchmark's harness, in both orders).
+// It then waits for the last worker's notify with Atomics.waitAsync. A call too small to
+// share (tuning.poolMinMacs) runs on the calling thread, on the pool's own instance of
+// the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -21,10 +26,23 @@ import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
 import {
   QUEUE_UNITS, CTL_DONE, CTL_FAILED, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_ACTIVE, CTL_MESSAGE, CTL_STOP, CTL_WORKERS,
-  controlSlots, type FromWorker, type ToWorker,
+  controlSlots, runUnits, type FromWorker, type ToWorker,
 } from "./pool-worker-core.js";
 
 type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+
+/**
+ * How long the calling thread, done with its own units, spins for the workers' last ones
+ * before it waits through the event loop (ms). A unit is one query block of one head:
+ * about 0.1 ms for bert-512 and 0.8 ms for long-4k on this project's 2-core machine.
+ */
+const SPIN_MS = 1;
+
+/** Spins until a[index] ≥ n or `ms` have passed (a browser's main thread may not Atomics.wait). */
+function spinUntil(a: Int32Array, index: number, n: number, ms: number): void {
+  const t0 = performance.now();
+  while (Atomics.load(a, index) < n && performance.now() - t0 < ms);
+}
 
 /** Resolves once a[index] ≥ n (the workers count themselves done there and notify). */
 async function untilDone(waitAsync: WaitAsync, a: Int32Array, index: number, n: number): Promise<void> {
@@ -37,13 +55,23 @@ async function untilDone(waitAsync: WaitAsync, a: Int32Array, index: number, n: 
 }
 
 export interface AttentionPoolOptions {
-  /** Worker threads (default: the number of cores, at least 1). */
+  /** Threads that share each call (default: the number of cores, at least 1). */
   threads?: number;
+  /**
+   * true (default): the calling thread is one of `threads` (the pool starts threads − 1
+   * workers) and computes its share of each call, as onnxruntime-web and XNNPACK's
+   * pthreadpool do; pool.attention() then holds the calling thread for about
+   * 1 / threads of the call before it returns its promise. false: `threads` workers do
+   * all of it and the calling thread stays free while they run.
+   */
+  useCallingThread?: boolean;
 }
 
 export interface AttentionPool {
-  /** Workers running; 0 when the pool fell back to the calling thread. */
+  /** Threads sharing each call (the calling thread counted when it joins); 0 when the pool fell back to attention() on the calling thread. */
   readonly threads: number;
+  /** Worker threads running. */
+  readonly workers: number;
   /** attention() split over the workers; resolves to the same result. Calls queue in order. */
   attention(q: Float32Tensor, k: Float32Tensor, v: Float32Tensor, options?: AttentionOptions): Promise<AttentionResult>;
   /** Stops the workers; later calls reject. */
@@ -73,8 +101,13 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   const fn = "createAttentionPool";
   const o = options ?? {};
   if (typeof o !== "object" || Array.isArray(o)) throw new TypeError(`${fn}: options must be an object, got ${describe(options)}`);
-  checkOptionNames(fn, "option", o, ["threads"]);
+  checkOptionNames(fn, "option", o, ["threads", "useCallingThread"]);
   const threads = o.threads === undefined ? Math.max(1, host.cores) : checkInt(fn, "threads", o.threads, 1, 256);
+  if (o.useCallingThread !== undefined && typeof o.useCallingThread !== "boolean") {
+    throw new TypeError(`${fn}: useCallingThread must be a boolean, got ${describe(o.useCallingThread)}`);
+  }
+  const joins = o.useCallingThread ?? true;
+  const nWorkers = joins ? threads - 1 : threads;
   const why = host.unavailable();
   if (why !== null) {
     if (!warned) {
@@ -87,7 +120,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
   const engine = new WasmEngine(new WebAssembly.Instance(module, { env: { memory } }));
   // The control block lives for the pool, below every call's data (CTL_*).
-  const control = engine.alloc(fn, "pool control block", controlSlots(threads) * 4);
+  const control = engine.alloc(fn, "pool control block", controlSlots(nWorkers) * 4);
   const c = control >> 2;
   const ctl = () => new Int32Array(memory.buffer);
   const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
@@ -102,7 +135,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   let queue: Promise<unknown> = Promise.resolve();
   const workers: PoolWorker[] = [];
   try {
-    await Promise.all(Array.from({ length: threads }, (_, index) => new Promise<void>((resolve, reject) => {
+    await Promise.all(Array.from({ length: nWorkers }, (_, index) => new Promise<void>((resolve, reject) => {
       const w = host.spawn();
       workers.push(w);
       w.onMessage((m) => {
@@ -136,9 +169,10 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     }
     const L = engine.arena();
     const a = engine.layoutAttend(plan, L);
-    // One parameter block and one scratch region per worker beyond the first.
+    // One parameter block and one scratch region per thread: the layout's own for the
+    // calling thread (or the first worker, when the calling thread does not join).
     const scratchBytes = engine.exports.attentionScratchBytes(plan.Dk, plan.Dv, tuning.blockQ, tuning.blockK);
-    const extra = workers.slice(1).map(() => ({ params: L.take("parameters", P_COUNT_SLOTS * 4), scratch: L.take("scratch", scratchBytes) }));
+    const extra = workers.slice(joins ? 0 : 1).map(() => ({ params: L.take("parameters", P_COUNT_SLOTS * 4), scratch: L.take("scratch", scratchBytes) }));
     const decode = plan.Lq <= tuning.decodeMaxRows;
     const work = units(plan, decode);
     const count = work.length / 3;
@@ -153,18 +187,20 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     i32.set(work, (queueAt >> 2) + QUEUE_UNITS);
     new Uint8Array(memory.buffer, guards, plan.B * plan.Hkv).fill(0);
     i32[(a.params >> 2) + P_GUARDS_SLOT] = guards;
-    const blocks = [{ params: a.params, scratch: a.scratch }, ...extra];
-    for (const b of blocks.slice(1)) {
+    for (const b of extra) {
       i32.copyWithin(b.params >> 2, a.params >> 2, (a.params >> 2) + P_COUNT_SLOTS);
       i32[(b.params >> 2) + P_SCRATCH_SLOT] = b.scratch;
     }
+    const workerBlocks = joins ? extra : [{ params: a.params }, ...extra];
     // The workers are rung once everything is in memory, and the output array is made
-    // when the results are copied out, as attention() makes it. (Waking a worker before
-    // the copy to start on the heads already copied often put it on the copying thread's
-    // core: the copy phase took 1.9 ms at p75 instead of 0.6. In the benchmark's harness,
-    // waking the workers early to wait on a flag measured no faster, and neither did the
-    // earlier pool, which allocated and touched the output while the workers ran.)
-    const active = workers.slice(0, Math.min(workers.length, count));
+    // when the results are copied out, as attention() makes it. (Rung before the copy to
+    // spin until it was done, a worker often landed on the copying thread's core: with
+    // two workers the copy took 1.9 ms at p75 instead of 0.6; with one beside the calling
+    // thread, the split of bert-512's 192 units between the two swung from 76/116 to
+    // 115/77 between calls, against 97-99 for the calling thread when rung after it, and
+    // the benchmark's harness measured no gain either way.)
+    // Workers rung: no more than there are units beyond the calling thread's first.
+    const active = workers.slice(0, Math.max(0, Math.min(workers.length, joins ? count - 1 : count)));
     i32[c + CTL_DONE] = 0; i32[c + CTL_FAILED] = 0;
     i32[c + CTL_QUEUE] = queueAt; i32[c + CTL_COUNT] = count; i32[c + CTL_DECODE] = decode ? 1 : 0;
     i32[c + CTL_ACTIVE] = active.length;
@@ -172,14 +208,23 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     const ended = new Promise<void>((resolve, reject) => { cur.done = resolve; cur.fail = reject; });
     current = cur;
     for (const w of active) w.busy(true);
+    let own: unknown = null;
     try {
       active.forEach((_, w) => {
         const bell = c + CTL_WORKERS + 2 * w;
-        i32[bell + 1] = blocks[w]!.params;
+        i32[bell + 1] = workerBlocks[w]!.params;
         Atomics.add(i32, bell, 1);
         Atomics.notify(i32, bell, 1);
       });
-      if (active.length === 0) cur.done(); // no rows: nothing to run
+      if (joins) {
+        // The calling thread's share; whatever happens, the workers finish before the
+        // call settles (they are reading and writing this call's memory).
+        try { runUnits(engine.exports, i32, queueAt, count, decode, a.params); } catch (e) { own = e; }
+        // The workers' last units are usually running when the calling thread runs out of
+        // units: a short spin catches their end without a trip through the event loop.
+        if (waitAsync) spinUntil(i32, c + CTL_DONE, active.length, SPIN_MS);
+      }
+      if (active.length === 0) cur.done(); // no rows, or all on the calling thread
       else if (waitAsync) void untilDone(waitAsync, i32, c + CTL_DONE, active.length).then(cur.done);
       await ended;
       const failed = Atomics.load(i32, c + CTL_FAILED);
@@ -188,6 +233,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
         while (cur.errors.length < failed) await new Promise<void>((r) => { cur.posted = r; });
         throw new Error(`pool.attention: a worker failed: ${cur.errors[0]}`);
       }
+      if (own !== null) throw new Error(`pool.attention: the calling thread's share failed: ${own instanceof Error ? own.message : String(own)}`, { cause: own });
     } finally {
       current = null;
       for (const w of active) w.busy(false);
@@ -199,6 +245,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
 
   return {
     threads,
+    workers: nWorkers,
     attention(q, k, v, options) {
       if (closed) return Promise.reject(new Error("pool.attention: the pool is closed"));
       let plan: Plan;
@@ -239,6 +286,7 @@ function fallbackPool(): AttentionPool {
   let closed = false;
   return {
     threads: 0,
+    workers: 0,
     async attention(q, k, v, options) {
       if (closed) throw new Error("pool.attention: the pool is closed");
       return attention(q, k, v, options);

@@ -11,16 +11,18 @@ export interface Tuning {
   decodeMaxRows: number;
   /**
    * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
-   * on the calling thread: below it, waking the workers costs more than they save.
-   * `npm run bench:threads` ("small calls") measures both sides; in four runs on 2 cores
-   * here, 14.2M multiply-adds (12 heads × 96 tokens × 64) ran 0.81-0.91× as fast through
-   * the workers as on one thread, 25.2M (bert-base, 128 tokens) 0.99-1.06×, 56.6M
-   * 1.19-1.36×: the two break even near 25M.
+   * on the calling thread alone: below it, waking a worker costs more than it saves.
+   * `npm run bench:threads` ("small calls") measures both sides. With the calling thread
+   * taking units beside one worker (the pool's default), in the benchmark's harness on 2
+   * cores here: 6.3M multiply-adds (12 heads × 64 tokens × 64) ran 0.92× as fast shared
+   * as on one thread, 14.2M (96 tokens) 1.19-1.25×, 25.2M (bert-base, 128 tokens)
+   * 1.31-1.55×: they break even near 10M. (With two workers and the calling thread
+   * waiting, the break-even was near 25M.)
    */
   poolMinMacs: number;
 }
 
-export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4, poolMinMacs: 2e7 });
+export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4, poolMinMacs: 1e7 });
 
 export const tuning: Tuning = { ...DEFAULT_TUNING };
 

@@ -17,16 +17,24 @@ import { benchCases, makeInputs, randomCases, sizeCases, suiteCases, tinyBlockCa
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-describe("attention pool (Node worker_threads, simd-threads build)", () => {
+// Both ways of sharing a call: the calling thread taking units beside one worker (the
+// default), and two workers with the calling thread waiting.
+describe.each([
+  ["the calling thread and 1 worker", true, 1],
+  ["2 workers (useCallingThread: false)", false, 2],
+] as const)("attention pool (Node worker_threads, simd-threads build): %s", (_, useCallingThread, workers) => {
   let pool: AttentionPool;
   beforeAll(async () => {
     await init(undefined, { build: "simd" });
     setTuning({ poolMinMacs: 0 });
-    pool = await createAttentionPool({ threads: 2 });
+    pool = await createAttentionPool({ threads: 2, useCallingThread });
   });
   afterAll(() => { setTuning(DEFAULT_TUNING); return pool.close(); });
 
-  test("runs on 2 threads", () => expect(pool.threads).toBe(2));
+  test(`runs on 2 threads, ${workers} of them workers`, () => {
+    expect(pool.threads).toBe(2);
+    expect(pool.workers).toBe(workers);
+  });
 
   // attention()'s own suite (test/cases.ts), result for result.
   test.each(suiteCases.map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
@@ -126,7 +134,7 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     delete atomics.waitAsync;
     let p: AttentionPool;
     try {
-      p = await createAttentionPool({ threads: 2 });
+      p = await createAttentionPool({ threads: 2, useCallingThread });
     } finally {
       atomics.waitAsync = saved;
     }
@@ -140,6 +148,31 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
       const kv = { data: new Float32Array(2 * 5 * 8), dims: [1, 2, 5, 8] };
       expect((await p.attention({ data: new Float32Array(0), dims: [1, 2, 0, 8] }, kv, kv)).dims).toEqual([1, 2, 0, 8]);
     } finally {
+      await p.close();
+    }
+  });
+});
+
+describe("attention pool: options, close, fallback", () => {
+  beforeAll(async () => { await init(undefined, { build: "simd" }); });
+
+  test("options are checked by name and type", async () => {
+    await expect(createAttentionPool({ threads: 0 })).rejects.toThrow(/createAttentionPool: threads must be an integer/);
+    await expect(createAttentionPool({ useCallingThread: "yes" } as never)).rejects.toThrow(/createAttentionPool: useCallingThread must be a boolean, got string "yes"/);
+    await expect(createAttentionPool({ thread: 2 } as never)).rejects.toThrow(/createAttentionPool: unknown option 'thread'/);
+  });
+
+  test("one thread that is the calling thread: no workers, the same results", async () => {
+    const p = await createAttentionPool({ threads: 1 });
+    try {
+      expect([p.threads, p.workers]).toEqual([1, 0]);
+      setTuning({ poolMinMacs: 0 });
+      for (const c of sizeCases.slice(0, 6)) {
+        const x = makeInputs(c);
+        expect(same((await p.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), c.name).toBe(true);
+      }
+    } finally {
+      setTuning(DEFAULT_TUNING);
       await p.close();
     }
   });
@@ -159,7 +192,7 @@ describe("attention pool (Node worker_threads, simd-threads build)", () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(String(warn.mock.calls[0]![0])).toMatch(/SharedArrayBuffer is not available.*single-threaded/);
     warn.mockRestore();
-    expect(a.threads).toBe(0);
+    expect([a.threads, a.workers]).toEqual([0, 0]);
     const x = makeInputs(sizeCases[3]!);
     expect(same((await b.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, x.options).data)).toBe(true);
   });
@@ -226,6 +259,23 @@ describe("attention pool: failing workers", () => {
     await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
     await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
     await p.close();
+  });
+
+  test("a worker that takes no units: the calling thread computes the whole call", async () => {
+    // Counts itself done at once, like a worker whose core is busy until the queue is empty.
+    const p = await createPoolWith(hostWith(ringScript(`
+      for (let rings = 1; ; rings++) {
+        if (Atomics.add(ctl, c + K.CTL_DONE, 1) + 1 === Atomics.load(ctl, c + K.CTL_ACTIVE)) Atomics.notify(ctl, c + K.CTL_DONE);
+        Atomics.wait(ctl, bell, rings);
+      }`)), { threads: 2 });
+    try {
+      for (const c of sizeCases.slice(0, 6)) {
+        const x = makeInputs(c);
+        expect(same((await p.attention(x.q, x.k, x.v, x.options)).data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), c.name).toBe(true);
+      }
+    } finally {
+      await p.close();
+    }
   });
 
   test("a unit that throws: the call rejects with the worker's message", async () => {

@@ -1,6 +1,7 @@
 // The worker pool in Chromium. In the chromium-isolated project (served with COOP/COEP,
-// vitest.config.ts) SharedArrayBuffer exists: the pool runs 2 Web Workers over one shared
-// memory and every case equals attention() on the simd build bit for bit. In the plain
+// vitest.config.ts) SharedArrayBuffer exists: the pool runs on 2 threads over one shared
+// memory (the page's thread and a Web Worker; then 2 Web Workers with
+// useCallingThread: false) and every case equals attention() on the simd build bit for bit. In the plain
 // chromium project the page is not isolated: the pool says so once and runs on the
 // calling thread, with the same results.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -25,7 +26,7 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   test(isolated ? "threads run, no warning" : "says so once, clearly, and uses the calling thread", () => {
     if (isolated) {
       expect(typeof SharedArrayBuffer).toBe("function");
-      expect(pool.threads).toBe(2);
+      expect([pool.threads, pool.workers]).toEqual([2, 1]);
       expect(warn).not.toHaveBeenCalled();
     } else {
       expect(pool.threads).toBe(0);
@@ -49,5 +50,22 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
     beforeAll(() => { setTuning(TINY_BLOCKS); });
     afterAll(() => { setTuning({ blockQ: DEFAULT_TUNING.blockQ, blockK: DEFAULT_TUNING.blockK, decodeMaxRows: DEFAULT_TUNING.decodeMaxRows }); });
     test.each(tinyBlockCases.map((c) => [c.name, c] as const))("%s: same as attention()", (_, c) => right(c));
+  });
+});
+
+describe.runIf(isolated)("pool in a cross-origin-isolated page, useCallingThread: false: 2 Web Workers", () => {
+  let pool: AttentionPool;
+  beforeAll(async () => {
+    await init(undefined, { build: "simd" });
+    setTuning({ poolMinMacs: 0 });
+    pool = await createAttentionPool({ threads: 2, useCallingThread: false });
+  });
+  afterAll(() => { setTuning(DEFAULT_TUNING); return pool.close(); });
+
+  test("2 workers", () => expect([pool.threads, pool.workers]).toEqual([2, 2]));
+  test.each(suiteCases.map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
+    const x = makeInputs(c);
+    const got = await pool.attention(x.q, x.k, x.v, x.options);
+    expect(same(got.data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data), `${c.name}: output differs`).toBe(true);
   });
 });
