@@ -11,8 +11,10 @@
 // worker's doorbell in the pool's control block (pool-worker-core.ts), then by default
 // takes units itself, as onnxruntime-web's and XNNPACK's thread pools have the calling
 // thread do: on 2 cores that is one worker to wake instead of two and no third thread
-// to share the cores with (bert-512 per call: 11.1-11.4 ms against 11.1-11.6 ms for two
-// workers with the calling thread idle, in the benchmark's harness, in both orders).
+// to share the cores with. In `npm run bench:threads` on 2 cores the two measured the
+// same within the noise on the large shapes (bert-512 per call 11.06 ms, two workers
+// with the calling thread idle 11.25 ms) and the default was faster on mid-size calls
+// (bert-base's 12 heads × 128 tokens: 1.15 ms against 1.27 ms; one thread 1.51 ms).
 // It then waits for the last worker's notify with Atomics.waitAsync. A call too small to
 // share (tuning.poolMinMacs) runs on the calling thread, on the pool's own instance of
 // the same module.
