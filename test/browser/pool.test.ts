@@ -53,7 +53,8 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   });
 });
 
-describe.runIf(isolated)("pool in a cross-origin-isolated page, useCallingThread: false: 2 Web Workers", () => {
+// Only where threads run (elsewhere this pool is the same fallback as above).
+if (isolated) describe("pool in a cross-origin-isolated page, useCallingThread: false: 2 Web Workers", () => {
   let pool: AttentionPool;
   beforeAll(async () => {
     await init(undefined, { build: "simd" });
