@@ -23,7 +23,8 @@ const host: PoolHost = {
 };
 
 /**
- * A pool of worker threads (default: one per core) sharing one wasm memory;
+ * A pool of threads (default: one per core, the calling thread one of them; see
+ * AttentionPoolOptions) sharing one wasm memory through worker_threads;
  * `pool.attention(q, k, v, options)` resolves to what attention() returns.
  */
 export function createAttentionPool(options?: AttentionPoolOptions): Promise<AttentionPool> {

@@ -38,7 +38,11 @@ const host: PoolHost = {
   },
 };
 
-/** A pool of Web Workers sharing one wasm memory (needs a cross-origin-isolated page). */
+/**
+ * A pool of threads (default: one per core, the calling thread one of them; see
+ * AttentionPoolOptions) sharing one wasm memory through Web Workers (needs a
+ * cross-origin-isolated page).
+ */
 export function createAttentionPool(options?: AttentionPoolOptions): Promise<AttentionPool> {
   return createPoolWith(host, options);
 }
