@@ -85,7 +85,7 @@ const PASSES = [
 ] as const;
 type Pass = (typeof PASSES)[number]["key"];
 
-interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; perSample: number[] }
+interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; q1: number; q3: number; perSample: number[] }
 interface CaseRow { name: string; rows: Row[]; skipped: { id: string; reason: string }[] }
 
 async function main(): Promise<void> {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
       for (const ct of contenders) {
         const t = timings.get(ct.id)!;
         const err = maxAbsError(c, t.output, ref, undefined);
-        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound, perSample: t.perSample });
+        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound, q1: t.q1, q3: t.q3, perSample: t.perSample });
       }
       log(`${name} (${pass.key}): ${rows.filter((r) => r.pass === pass.key).map((r) => `${r.id} ${r.ms.toFixed(2)} ms`).join(" | ")}${skipped.length ? ` | skipped ${skipped.map((x) => `${x.id} (${x.reason})`).join(", ")}` : ""}`);
     }
@@ -150,10 +150,10 @@ async function main(): Promise<void> {
 
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass: every contender took one sample in each round, and the figure is the median over the rounds of the ratio of the two samples (the ratio of the two ms medians is given for the targets too). GFLOP/s counts 4·D flops per visible (query, key) pair.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass: every contender took one sample in each round, and the figure is the median over the rounds of the ratio of the two samples (the ratio of the two ms medians is given for the targets too). "ms, middle half" spans the samples' 25th to 75th percentiles: how much the machine moved during the pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
     "",
-    `| case | implementation | ms | GFLOP/s | × one thread | vs onnxruntime-web ${THREADS}t | max abs err |`,
-    "|---|---|---:|---:|---:|---:|---:|",
+    `| case | implementation | ms | ms, middle half | GFLOP/s | × one thread | vs onnxruntime-web ${THREADS}t | max abs err |`,
+    "|---|---|---:|---:|---:|---:|---:|---:|",
   ];
   for (const cr of out) {
     const c = benchCases.find((x) => x.name === cr.name)!;
@@ -162,9 +162,9 @@ async function main(): Promise<void> {
       const single = one(cr, "ours-simd", r.pass), ort = one(cr, "ort-web-2", r.pass);
       const x1 = single ? pairedRatio(single, r).toFixed(2) + "×" : "—";
       const xo = ort ? pairedRatio(ort, r).toFixed(2) + "×" : "—";
-      lines.push(`| ${i === 0 ? cr.name : ""} | ${r.label} | ${r.ms.toFixed(2)} | ${(useful / (r.ms * 1e6)).toFixed(1)} | ${x1} | ${xo} | ${r.maxAbsError === null ? "—" : r.maxAbsError.toExponential(1)}${r.ok === false ? " ✗" : ""} |`);
+      lines.push(`| ${i === 0 ? cr.name : ""} | ${r.label} | ${r.ms.toFixed(2)} | ${r.q1.toFixed(1)}-${r.q3.toFixed(1)} | ${(useful / (r.ms * 1e6)).toFixed(1)} | ${x1} | ${xo} | ${r.maxAbsError === null ? "—" : r.maxAbsError.toExponential(1)}${r.ok === false ? " ✗" : ""} |`);
     });
-    for (const s of cr.skipped) lines.push(`| | ${s.id} | skipped: ${s.reason} | | | | |`);
+    for (const s of cr.skipped) lines.push(`| | ${s.id} | skipped: ${s.reason} | | | | | |`);
   }
   lines.push("", "Targets (issue: pool ≥ 1.8× one thread, ≥ 1.5× onnxruntime-web with 2 threads), for the pool as created by default; per call, back to back in brackets:", "");
   for (const cr of out) {

@@ -11,10 +11,11 @@
 // worker's doorbell in the pool's control block (pool-worker-core.ts), then by default
 // takes units itself, as onnxruntime-web's and XNNPACK's thread pools have the calling
 // thread do: on 2 cores that is one worker to wake instead of two and no third thread
-// to share the cores with. In `npm run bench:threads` on 2 cores the two measured the
-// same within the noise on the large shapes (bert-512 per call 11.06 ms, two workers
-// with the calling thread idle 11.25 ms) and the default was faster on mid-size calls
-// (bert-base's 12 heads × 128 tokens: 1.15 ms against 1.27 ms; one thread 1.51 ms).
+// to share the cores with. In four runs of `npm run bench:threads` on 2 cores, the two
+// measured the same within the noise on the large shapes (bert-512, gpt2-prefill,
+// long-4k; either was ahead by run), and the default was faster on mid-size calls
+// (bert-base's 12 heads × 128 tokens: 1.14-1.32× one thread, against 1.10-1.21× for two
+// workers with the calling thread waiting).
 // It then waits for the last worker's notify with Atomics.waitAsync. A call too small to
 // share (tuning.poolMinMacs) runs on the calling thread, on the pool's own instance of
 // the same module.
