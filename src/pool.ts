@@ -15,10 +15,10 @@
 // measured the same within the noise on the large shapes (bert-512, gpt2-prefill,
 // long-4k; either was ahead by run), and the default was faster on mid-size calls
 // (bert-base's 12 heads × 128 tokens: 1.14-1.32× one thread, against 1.10-1.21× for two
-// workers with the calling thread waiting).
-// It then waits for the last worker's notify with Atomics.waitAsync. A call too small to
-// share (tuning.poolMinMacs) runs on the calling thread, on the pool's own instance of
-// the same module.
+// workers with the calling thread waiting). Out of units, the calling thread waits for
+// the last worker's notify: a short spin, then Atomics.waitAsync. A call too small to
+// share (tuning.poolMinMacs) runs on the calling thread alone, on the pool's own
+// instance of the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -75,7 +75,7 @@ export interface AttentionPool {
   readonly threads: number;
   /** Worker threads running. */
   readonly workers: number;
-  /** attention() split over the workers; resolves to the same result. Calls queue in order. */
+  /** attention() split over the pool's threads; resolves to the same result. Calls queue in order. */
   attention(q: Float32Tensor, k: Float32Tensor, v: Float32Tensor, options?: AttentionOptions): Promise<AttentionResult>;
   /** Stops the workers; later calls reject. */
   close(): Promise<void>;
@@ -304,9 +304,9 @@ export function onCallingThread(plan: Plan): boolean {
 }
 
 /**
- * Cuts a call into units [bh, q0, q1] for the workers to take from a queue: one query
+ * Cuts a call into units [bh, q0, q1] for the threads to take from a queue: one query
  * block of one head each (decoding, a few rows: one head each), in head order, so
- * consecutive units share a head's K and V. Small units keep the workers finishing
+ * consecutive units share a head's K and V. Small units keep the threads finishing
  * together even when one core runs slower than the other (a busy neighbour on a shared
  * host). The earlier cut (ranges of about equal cost, about 8 per worker, longest first)
  * measured the same in the benchmark's harness; this one is simpler, and P_GUARDS keeps

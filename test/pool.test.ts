@@ -1,10 +1,11 @@
 // createAttentionPool on Node worker_threads: every case of the shared list through a
-// 2-thread pool equals attention() on the simd build bit for bit (same kernels, same
-// query blocks, each row computed by exactly one worker), and so meets the same
-// reference bounds; plus queueing, bad input, close, small calls on the calling thread,
-// the end of a call signalled by message (no Atomics.waitAsync), workers that fail, and
-// the single-thread fallback. The shared-list cases are small, so they run with
-// poolMinMacs = 0: every call goes to the workers.
+// 2-thread pool (the calling thread and a worker, then two workers) equals attention()
+// on the simd build bit for bit (same kernels, same query blocks, each row computed by
+// exactly one thread), and so meets the same reference bounds; plus queueing, bad input,
+// options, close, small calls on the calling thread, the end of a call signalled by
+// message (no Atomics.waitAsync), workers that fail or take no units, and the
+// single-thread fallback. The shared-list cases are small, so they run with
+// poolMinMacs = 0: every call is shared.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";

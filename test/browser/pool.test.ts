@@ -1,8 +1,8 @@
 // The worker pool in Chromium. In the chromium-isolated project (served with COOP/COEP,
 // vitest.config.ts) SharedArrayBuffer exists: the pool runs on 2 threads over one shared
-// memory (the page's thread and a Web Worker; then 2 Web Workers with
-// useCallingThread: false) and every case equals attention() on the simd build bit for bit. In the plain
-// chromium project the page is not isolated: the pool says so once and runs on the
+// memory (the page's thread and a Web Worker; then 2 Web Workers, with
+// useCallingThread: false) and every case equals attention() on the simd build bit for
+// bit. In the plain chromium project the page is not isolated: the pool says so once and runs on the
 // calling thread, with the same results.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init, type AttentionPool } from "../../src/web.js";
