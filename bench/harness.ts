@@ -49,6 +49,28 @@ export interface HarnessOptions {
    * other: see pairedRatio.
    */
   paired?: boolean;
+  /**
+   * Before each sample, wait (outside the timing, up to 250 ms) until this process has
+   * used under a tenth of a core for 5 ms, so that work a contender's threads go on doing
+   * after its call returns lands on no other contender's sample. onnxruntime-web with 2
+   * threads keeps about one core busy for 30 ms after each call here, which slowed the
+   * worker pool's samples that came right after it (gpt2-prefill: 28 ms median against
+   * 24 ms after the other contenders, in one run). Node only (process.cpuUsage).
+   */
+  settle?: boolean;
+}
+
+/** Waits until this process is (nearly) idle: see HarnessOptions.settle. */
+async function settle(maxMs: number): Promise<void> {
+  const cpuUsage = (globalThis as { process?: { cpuUsage?: (p?: { user: number; system: number }) => { user: number; system: number } } }).process?.cpuUsage;
+  if (!cpuUsage) return;
+  const t0 = performance.now();
+  while (performance.now() - t0 < maxMs) {
+    const u0 = cpuUsage(), w0 = performance.now();
+    await new Promise((r) => setTimeout(r, 5));
+    const u = cpuUsage(u0);
+    if ((u.user + u.system) / 1000 < 0.1 * (performance.now() - w0)) return;
+  }
 }
 
 let evictBuf: Float64Array | null = null;
@@ -118,6 +140,7 @@ export async function timeContenders(
     for (let i = 0; i < states.length; i++) {
       const s = states[(i + round) % states.length]!;
       if (s.samples.length >= s.want) continue;
+      if (o.settle) await settle(250);
       const r = await timeOnce(s.c.prepared, s.calls, o.evictBytes);
       s.samples.push(r.ms);
       s.out = r.out;

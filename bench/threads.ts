@@ -24,10 +24,12 @@ const THREADS = 2;
 const quick = process.argv.includes("--quick");
 const readme = !process.argv.includes("--no-readme");
 // Paired rounds: the × columns and the targets are medians of round-by-round ratios
-// (harness.ts pairedRatio); the ms columns are each contender's median.
+// (harness.ts pairedRatio); the ms columns are each contender's median. Each sample
+// starts once the process is idle (settle: onnxruntime-web's threads stay busy for a
+// while after its calls).
 const harness: HarnessOptions = quick
-  ? { budgetMs: 1500, minSamples: 5, maxSamples: 60, warmupCalls: 3, warmupMs: 300, sampleMs: 2, paired: true }
-  : { budgetMs: 4000, minSamples: 9, maxSamples: 200, warmupCalls: 5, warmupMs: 600, sampleMs: 2, paired: true };
+  ? { budgetMs: 1500, minSamples: 5, maxSamples: 60, warmupCalls: 3, warmupMs: 300, sampleMs: 2, paired: true, settle: true }
+  : { budgetMs: 4000, minSamples: 9, maxSamples: 200, warmupCalls: 5, warmupMs: 600, sampleMs: 2, paired: true, settle: true };
 const log = (s: string) => process.stdout.write(s + "\n");
 
 // The pool from the package as built (dist/): its workers and the simd-threads build are
@@ -62,7 +64,9 @@ const ortWeb2 = ortPeer({
     // No spinning: after a run, onnxruntime's pool threads otherwise busy-wait for more
     // work, and on 2 cores that ate into whichever contender the interleaved rounds ran
     // next (the pool's bert-512 time was bimodal, 13 or 21 ms, until this was set). A
-    // one-node model has no gap between ops for spinning to bridge.
+    // one-node model has no gap between ops for spinning to bridge. Its threads still
+    // keep about one core busy for 30 ms after each call (with or without this option),
+    // which the harness's settle waits out.
     const options = {
       executionProviders: ["wasm"], graphOptimizationLevel: "all",
       extra: { session: { intra_op: { allow_spinning: "0" } } },
