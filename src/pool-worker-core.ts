@@ -17,17 +17,28 @@
 export const QUEUE_TAKEN = 0, QUEUE_UNITS = 1;
 
 /**
- * The pool's control block (i32 slots), written by the calling thread before it rings:
- * DONE  workers finished with the current call (the calling thread waits on it);
+ * The pool's control block (i32 slots), written by the calling thread before it opens
+ * the gate and rings:
+ * GATE  ≥ 0 while a call is open: the number of workers that entered it. A worker enters
+ *       by adding 1 and takes part only if the old value was ≥ 0. The calling thread
+ *       closes the call by adding GATE_CLOSED, which tells it how many entered: a worker
+ *       that wakes after that touches nothing of the call, so the calling thread never
+ *       waits for a worker that was still asleep when the work ran out;
+ * DONE  workers that entered and finished (each notifies it, and posts "done" when MESSAGE);
+ * UNITS units finished (by whichever thread; the one finishing the last notifies it);
  * FAILED workers whose units threw in the current call (each posts an "error" message first);
  * QUEUE byte address of the call's work queue (QUEUE_*); COUNT its units;
- * DECODE 1: the units run the decode kernel; ACTIVE workers taking part in the call;
- * MESSAGE 1: the last worker to finish also posts "done" (a calling thread without
- * Atomics.waitAsync); STOP 1: the workers leave their loop.
- * Then per worker w: CTL_WORKERS + 2w its doorbell (rung by adding 1), + 1 its parameter block.
+ * DECODE 1: the units run the decode kernel;
+ * MESSAGE 1: workers also post "done" (a calling thread without Atomics.waitAsync);
+ * STOP 1: the workers leave their loop.
+ * Then per worker w: CTL_WORKERS + 2w its doorbell (rung by adding 1), + 1 its parameter
+ * block (written for every worker at every call: a worker not rung may still enter).
  */
-export const CTL_DONE = 0, CTL_FAILED = 1, CTL_QUEUE = 2, CTL_COUNT = 3, CTL_DECODE = 4,
-  CTL_ACTIVE = 5, CTL_MESSAGE = 6, CTL_STOP = 7, CTL_WORKERS = 8;
+export const CTL_GATE = 0, CTL_DONE = 1, CTL_UNITS = 2, CTL_FAILED = 3, CTL_QUEUE = 4, CTL_COUNT = 5,
+  CTL_DECODE = 6, CTL_MESSAGE = 7, CTL_STOP = 8, CTL_WORKERS = 9;
+
+/** Added to CTL_GATE to close a call (any count of entries keeps it negative). */
+export const GATE_CLOSED = -(2 ** 30);
 
 /** i32 slots of the control block for `threads` workers. */
 export const controlSlots = (threads: number) => CTL_WORKERS + 2 * threads;
@@ -53,18 +64,27 @@ export interface Kernels {
 /**
  * Takes units from a call's work queue (byte address `queue`, `count` units; QUEUE_*)
  * with an atomic add until none are left, and runs each with the parameter block at
- * `params` (its own scratch). A pool worker runs this on every ring; so does the calling
- * thread when it joins the work. `i32` views the memory as it is for this call.
+ * `params` (its own scratch), counting each finished unit at i32[unitsDone]. A unit that
+ * throws counts as finished too and the thread goes on with the next ones, so the call
+ * ends (and fails) even when every thread's units throw; the first error is returned
+ * ({ error }), null if none. A pool worker runs this for each call it enters; so does the
+ * calling thread when it joins the work. `i32` views the memory as it is for this call.
  */
-export function runUnits(k: Kernels, i32: Int32Array, queue: number, count: number, decode: boolean, params: number): void {
+export function runUnits(k: Kernels, i32: Int32Array, queue: number, count: number, decode: boolean, params: number, unitsDone: number): { error: unknown } | null {
   const at = queue >> 2;
+  let failed: { error: unknown } | null = null;
   for (;;) {
     const i = Atomics.add(i32, at + QUEUE_TAKEN, 1);
-    if (i >= count) return;
+    if (i >= count) return failed;
     const u = at + QUEUE_UNITS + 3 * i;
     const bh = i32[u]!, q0 = i32[u + 1]!, q1 = i32[u + 2]!;
-    if (decode) k.attentionDecode(params, bh, bh + 1, q0, q1);
-    else k.attentionFlash(params, bh, bh + 1, q0, q1);
+    try {
+      if (decode) k.attentionDecode(params, bh, bh + 1, q0, q1);
+      else k.attentionFlash(params, bh, bh + 1, q0, q1);
+    } catch (error) {
+      failed ??= { error };
+    }
+    if (Atomics.add(i32, unitsDone, 1) + 1 === count) Atomics.notify(i32, unitsDone);
   }
 }
 
@@ -99,16 +119,16 @@ function work(k: Kernels, memory: WebAssembly.Memory, c: number, index: number, 
     if (now === rung) continue;
     rung = now;
     if (Atomics.load(ctl, c + CTL_STOP) !== 0) return;
-    try {
-      const i32 = new Int32Array(memory.buffer);
-      runUnits(k, i32, i32[c + CTL_QUEUE]!, i32[c + CTL_COUNT]!, i32[c + CTL_DECODE] !== 0, i32[bell + 1]!);
-    } catch (e) {
-      post({ type: "error", call: true, message: (e as Error).message });
+    // Rung for a call that is over already (its work ran out first): nothing to do.
+    if (Atomics.add(ctl, c + CTL_GATE, 1) < 0) continue;
+    const i32 = new Int32Array(memory.buffer);
+    const failed = runUnits(k, i32, i32[c + CTL_QUEUE]!, i32[c + CTL_COUNT]!, i32[c + CTL_DECODE] !== 0, i32[bell + 1]!, c + CTL_UNITS);
+    if (failed) {
+      post({ type: "error", call: true, message: failed.error instanceof Error ? failed.error.message : String(failed.error) });
       Atomics.add(ctl, c + CTL_FAILED, 1);
     }
-    if (Atomics.add(ctl, c + CTL_DONE, 1) + 1 === Atomics.load(ctl, c + CTL_ACTIVE)) {
-      Atomics.notify(ctl, c + CTL_DONE);
-      if (Atomics.load(ctl, c + CTL_MESSAGE) !== 0) post({ type: "done" });
-    }
+    Atomics.add(ctl, c + CTL_DONE, 1);
+    Atomics.notify(ctl, c + CTL_DONE);
+    if (Atomics.load(ctl, c + CTL_MESSAGE) !== 0) post({ type: "done" });
   }
 }

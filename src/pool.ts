@@ -16,9 +16,11 @@
 // long-4k; either was ahead by run), and the default was faster on mid-size calls
 // (bert-base's 12 heads × 128 tokens: 1.14-1.32× one thread, against 1.10-1.21× for two
 // workers with the calling thread waiting). Out of units, the calling thread waits for
-// the last worker's notify: a short spin, then Atomics.waitAsync. A call too small to
-// share (tuning.poolMinMacs) runs on the calling thread alone, on the pool's own
-// instance of the same module.
+// the units still running (a short spin, then Atomics.waitAsync), then closes the call
+// (CTL_GATE): it waits only for workers that entered it, never for one whose core had
+// not woken up by the time the work ran out. A call too small to share
+// (tuning.poolMinMacs) runs on the calling thread alone, on the pool's own instance of
+// the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
 // pool says so once and runs attention() on the calling thread instead, same results.
 import type { AttentionOptions, AttentionResult, Float32Tensor } from "./types.js";
@@ -28,7 +30,7 @@ import { attention } from "./attention.js";
 import { tuning } from "./tuning.js";
 import { checkInt, checkOptionNames, describe } from "./check.js";
 import {
-  QUEUE_UNITS, CTL_DONE, CTL_FAILED, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_ACTIVE, CTL_MESSAGE, CTL_STOP, CTL_WORKERS,
+  QUEUE_UNITS, CTL_GATE, CTL_DONE, CTL_UNITS, CTL_FAILED, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_MESSAGE, CTL_STOP, CTL_WORKERS, GATE_CLOSED,
   controlSlots, runUnits, type FromWorker, type ToWorker,
 } from "./pool-worker-core.js";
 
@@ -47,15 +49,6 @@ function spinUntil(a: Int32Array, index: number, n: number, ms: number): void {
   while (Atomics.load(a, index) < n && performance.now() - t0 < ms);
 }
 
-/** Resolves once a[index] ≥ n (the workers count themselves done there and notify). */
-async function untilDone(waitAsync: WaitAsync, a: Int32Array, index: number, n: number): Promise<void> {
-  for (;;) {
-    const d = Atomics.load(a, index);
-    if (d >= n) return;
-    const r = waitAsync(a, index, d);
-    if (r.async) await r.value;
-  }
-}
 
 export interface AttentionPoolOptions {
   /** Threads that share each call (default: the number of cores, at least 1). */
@@ -126,11 +119,12 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   const control = engine.alloc(fn, "pool control block", controlSlots(nWorkers) * 4);
   const c = control >> 2;
   const ctl = () => new Int32Array(memory.buffer);
+  ctl()[c + CTL_GATE] = GATE_CLOSED; // no call open
   const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
   if (!waitAsync) ctl()[c + CTL_MESSAGE] = 1;
-  // The call in progress: how its end (the "done" message, without Atomics.waitAsync), a
+  // The call in progress: how a worker's "done" message (without Atomics.waitAsync), a
   // worker's failure, or the message of a unit that threw reach it.
-  interface Current { done: () => void; fail: (e: Error) => void; errors: string[]; posted: () => void }
+  interface Current { wake: () => void; fail: (e: Error) => void; errors: string[]; posted: () => void }
   let current: Current | null = null;
   let broken: Error | null = null;
   let started = false;
@@ -143,7 +137,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
       workers.push(w);
       w.onMessage((m) => {
         if (m.type === "ready") resolve();
-        else if (m.type === "done") current?.done();
+        else if (m.type === "done") current?.wake();
         else if (m.call) { current?.errors.push(m.message); current?.posted(); }
         else {
           // The worker itself failed: before it started, or (a crash) at any time after;
@@ -204,39 +198,59 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
     // the benchmark's harness measured no gain either way.)
     // Workers rung: no more than there are units beyond the calling thread's first.
     const active = workers.slice(0, Math.max(0, Math.min(workers.length, joins ? count - 1 : count)));
-    i32[c + CTL_DONE] = 0; i32[c + CTL_FAILED] = 0;
+    i32[c + CTL_DONE] = 0; i32[c + CTL_UNITS] = 0; i32[c + CTL_FAILED] = 0;
     i32[c + CTL_QUEUE] = queueAt; i32[c + CTL_COUNT] = count; i32[c + CTL_DECODE] = decode ? 1 : 0;
-    i32[c + CTL_ACTIVE] = active.length;
-    const cur: Current = { done: () => undefined, fail: () => undefined, errors: [], posted: () => undefined };
-    const ended = new Promise<void>((resolve, reject) => { cur.done = resolve; cur.fail = reject; });
+    workers.forEach((_, w) => { i32[c + CTL_WORKERS + 2 * w + 1] = workerBlocks[w]!.params; });
+    const cur: Current = { wake: () => undefined, fail: () => undefined, errors: [], posted: () => undefined };
+    const failure = new Promise<never>((_, reject) => { cur.fail = reject; });
+    failure.catch(() => undefined); // seen through until()
     current = cur;
+    // Resolves once i32[index] ≥ n: woken by the workers' notify (Atomics.waitAsync) or
+    // their "done" messages; rejects if a worker fails.
+    const until = async (index: number, n: number): Promise<void> => {
+      for (;;) {
+        const v = Atomics.load(i32, index);
+        if (v >= n) return;
+        let next: Promise<unknown>;
+        if (waitAsync) {
+          const r = waitAsync(i32, index, v);
+          if (!r.async) continue;
+          next = r.value as Promise<string>;
+        } else next = new Promise<void>((r) => { cur.wake = r; });
+        await Promise.race([next, failure]);
+      }
+    };
     for (const w of active) w.busy(true);
-    let own: unknown = null;
+    let own: { error: unknown } | null = null;
     try {
+      Atomics.store(i32, c + CTL_GATE, 0); // open: the fields above are this call's
       active.forEach((_, w) => {
         const bell = c + CTL_WORKERS + 2 * w;
-        i32[bell + 1] = workerBlocks[w]!.params;
         Atomics.add(i32, bell, 1);
         Atomics.notify(i32, bell, 1);
       });
       if (joins) {
-        // The calling thread's share; whatever happens, the workers finish before the
-        // call settles (they are reading and writing this call's memory).
-        try { runUnits(engine.exports, i32, queueAt, count, decode, a.params); } catch (e) { own = e; }
+        // The calling thread's share; whatever happens, the workers that entered finish
+        // before the call settles (they are reading and writing this call's memory).
+        own = runUnits(engine.exports, i32, queueAt, count, decode, a.params, c + CTL_UNITS);
         // The workers' last units are usually running when the calling thread runs out of
         // units: a short spin catches their end without a trip through the event loop.
-        if (waitAsync) spinUntil(i32, c + CTL_DONE, active.length, SPIN_MS);
+        spinUntil(i32, c + CTL_UNITS, count, SPIN_MS);
       }
-      if (active.length === 0) cur.done(); // no rows, or all on the calling thread
-      else if (waitAsync) void untilDone(waitAsync, i32, c + CTL_DONE, active.length).then(cur.done);
-      await ended;
+      await until(c + CTL_UNITS, count);
+      // Every unit is finished: close the call. A worker still asleep (rung, but its core
+      // slow to wake) finds it closed and touches nothing; those that entered are done
+      // with their units and about to count themselves done.
+      const entered = Atomics.add(i32, c + CTL_GATE, GATE_CLOSED);
+      if (joins) spinUntil(i32, c + CTL_DONE, entered, SPIN_MS);
+      await until(c + CTL_DONE, entered);
       const failed = Atomics.load(i32, c + CTL_FAILED);
       if (failed > 0) {
         // Each failing worker posted its message before counting itself done.
         while (cur.errors.length < failed) await new Promise<void>((r) => { cur.posted = r; });
         throw new Error(`pool.attention: a worker failed: ${cur.errors[0]}`);
       }
-      if (own !== null) throw new Error(`pool.attention: the calling thread's share failed: ${own instanceof Error ? own.message : String(own)}`, { cause: own });
+      if (own) throw new Error(`pool.attention: the calling thread's share failed: ${own.error instanceof Error ? own.error.message : String(own.error)}`, { cause: own.error });
     } finally {
       current = null;
       for (const w of active) w.busy(false);

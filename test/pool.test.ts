@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
 import { Worker } from "node:worker_threads";
 import { createPoolWith, onCallingThread, units, type AttentionPool, type PoolHost, type PoolWorker } from "../src/pool.js";
-import { CTL_ACTIVE, CTL_DONE, CTL_FAILED, CTL_WORKERS, type FromWorker } from "../src/pool-worker-core.js";
+import { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_UNITS, CTL_WORKERS, type FromWorker } from "../src/pool-worker-core.js";
 import { planAttention } from "../src/plan.js";
 import { setTuning, DEFAULT_TUNING, tuning } from "../src/tuning.js";
 import { benchCases, makeInputs, randomCases, sizeCases, suiteCases, tinyBlockCases, TINY_BLOCKS, type AttentionCase } from "./cases.js";
@@ -208,7 +208,7 @@ describe("attention pool: failing workers", () => {
     unavailable: () => null,
     module: async () => WebAssembly.compile(await readFile(new URL("../build/simd-threads.wasm", import.meta.url))),
     spawn(): PoolWorker {
-      const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_FAILED, CTL_ACTIVE, CTL_WORKERS } });
+      const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_UNITS, CTL_WORKERS } });
       return {
         post: (m) => w.postMessage(m),
         onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
@@ -255,20 +255,30 @@ describe("attention pool: failing workers", () => {
   });
 
   test("a worker that dies during a call: that call and later ones reject", async () => {
-    const p = await createPoolWith(hostWith(ringScript(`throw new Error("killed mid-call");`)), { threads: 2 });
+    // Workers only (the calling thread would otherwise finish the call without them):
+    // each dies once rung, its units never run.
+    const p = await createPoolWith(hostWith(ringScript(`throw new Error("killed mid-call");`)), { threads: 2, useCallingThread: false });
     const x = makeInputs(sizeCases[3]!);
     await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
     await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: killed mid-call/);
     await p.close();
   });
 
-  test("a worker that takes no units: the calling thread computes the whole call", async () => {
-    // Counts itself done at once, like a worker whose core is busy until the queue is empty.
-    const p = await createPoolWith(hostWith(ringScript(`
+  // The calling thread computes every unit the worker does not take, and waits only for a
+  // worker that entered the call.
+  test.each([
+    ["enters each call and takes no units", `
       for (let rings = 1; ; rings++) {
-        if (Atomics.add(ctl, c + K.CTL_DONE, 1) + 1 === Atomics.load(ctl, c + K.CTL_ACTIVE)) Atomics.notify(ctl, c + K.CTL_DONE);
+        if (Atomics.add(ctl, c + K.CTL_GATE, 1) >= 0) { Atomics.add(ctl, c + K.CTL_DONE, 1); Atomics.notify(ctl, c + K.CTL_DONE); }
         Atomics.wait(ctl, bell, rings);
-      }`)), { threads: 2 });
+      }`],
+    // Rung, never wakes (a core that stays asleep): the calls must not wait for it.
+    ["never wakes", `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);`],
+  ])("a worker that %s: the calling thread computes the whole call", async (_, body) => {
+    const script = body.includes("K.CTL_GATE") ? ringScript(body) : `
+      const { parentPort } = require("node:worker_threads");
+      parentPort.once("message", () => { parentPort.postMessage({ type: "ready" }); ${body} });`;
+    const p = await createPoolWith(hostWith(script), { threads: 2 });
     try {
       for (const c of sizeCases.slice(0, 6)) {
         const x = makeInputs(c);
@@ -279,15 +289,31 @@ describe("attention pool: failing workers", () => {
     }
   });
 
-  test("a unit that throws: the call rejects with the worker's message", async () => {
-    // What serve() does when a kernel call throws: message first, then counted failed and done.
+  test("units that throw: the call rejects with the worker's message, and the pool keeps working", async () => {
+    // The real runUnits (dist/) over kernels that throw, in the real worker's steps: enter
+    // the call, run units (each throws, each counts), post the error, count failed and done.
+    // Workers only, so that every unit meets a throwing kernel.
+    const core = new URL("../dist/pool-worker-core.js", import.meta.url).href;
     const p = await createPoolWith(hostWith(ringScript(`
-      parentPort.postMessage({ type: "error", call: true, message: "unit threw" });
-      Atomics.add(ctl, c + K.CTL_FAILED, 1);
-      if (Atomics.add(ctl, c + K.CTL_DONE, 1) + 1 === Atomics.load(ctl, c + K.CTL_ACTIVE)) Atomics.notify(ctl, c + K.CTL_DONE);`)), { threads: 2 });
-    const x = makeInputs(sizeCases[3]!);
-    await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: unit threw/);
-    await p.close();
+      import(${JSON.stringify(core)}).then(({ runUnits }) => {
+        const k = { attentionFlash() { throw new Error("unit threw"); }, attentionDecode() { throw new Error("unit threw"); } };
+        for (let rings = 1; ; rings++) {
+          if (Atomics.add(ctl, c + K.CTL_GATE, 1) >= 0) {
+            const i32 = new Int32Array(m.memory.buffer); // as it is for this call (it may have grown)
+            const failed = runUnits(k, i32, i32[c + K.CTL_QUEUE], i32[c + K.CTL_COUNT], false, 0, c + K.CTL_UNITS);
+            if (failed) { parentPort.postMessage({ type: "error", call: true, message: failed.error.message }); Atomics.add(ctl, c + K.CTL_FAILED, 1); }
+            Atomics.add(ctl, c + K.CTL_DONE, 1); Atomics.notify(ctl, c + K.CTL_DONE);
+          }
+          Atomics.wait(ctl, bell, rings);
+        }
+      });`)), { threads: 2, useCallingThread: false });
+    try {
+      const x = makeInputs(sizeCases[3]!);
+      await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: unit threw/);
+      await expect(p.attention(x.q, x.k, x.v)).rejects.toThrow(/pool.attention: a worker failed: unit threw/);
+    } finally {
+      await p.close();
+    }
   });
 });
 
