@@ -123,15 +123,18 @@ async function main(): Promise<void> {
   }
 
   // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against both
-  // kinds of pool made to share every call (poolMinMacs 0), in samples of ≥ 2 ms.
+  // kinds of pool made to share every call (poolMinMacs 0), in samples of ≥ 2 ms; once with
+  // the samples one after another, once each after an idle spell (settle: ≥ 5 ms with the
+  // process idle, long enough for this VM to halt the idle core, which then takes a while
+  // to wake).
   const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
   const { createAttentionPool } = await pkg();
   setTuning({ poolMinMacs: 0 });
-  type Small = { name: string; macs: number; single: number; pool: number; poolRatio: number; workers: number; workersRatio: number };
+  type Small = { name: string; macs: number; idle: boolean; single: number; pool: number; poolRatio: number; workers: number; workersRatio: number };
   const small: Small[] = [];
   const forced = await createAttentionPool({ threads: THREADS });
   const forcedWorkers = await createAttentionPool({ threads: THREADS, useCallingThread: false });
-  for (const [H, L] of [[12, 64], [12, 96], [12, 128], [12, 192]] as const) {
+  for (const idle of [false, true]) for (const [H, L] of [[12, 64], [12, 96], [12, 128], [12, 192]] as const) {
     const c: AttentionCase = { name: `${H} heads × ${L} tokens × 64`, B: 1, Hq: H, Hkv: H, Lq: L, Lkv: L, Dk: 64, Dv: 64, layout: "4d" };
     const x = makeInputs(c);
     const single = await oursPeer("simd").prepare({ c: c as never, q: x.q, k: x.k, v: x.v });
@@ -140,13 +143,13 @@ async function main(): Promise<void> {
       { id: "single", prepared: single },
       { id: "pool", prepared: { run: async () => (await forced.attention(x.q, x.k, x.v)).data } },
       { id: "workers", prepared: { run: async () => (await forcedWorkers.attention(x.q, x.k, x.v)).data } },
-    ], harness);
+    ], { ...harness, settle: idle });
     const [one1, pool, workers] = ["single", "pool", "workers"].map((id) => t.get(id)!) as [Timing, Timing, Timing];
     small.push({
-      name: c.name, macs: H * L * L * 128, single: one1.ms,
+      name: c.name, macs: H * L * L * 128, idle, single: one1.ms,
       pool: pool.ms, poolRatio: pairedRatio(one1, pool), workers: workers.ms, workersRatio: pairedRatio(one1, workers),
     });
-    log(`small: ${c.name}: one thread ${one1.ms.toFixed(3)} ms | pool ${pool.ms.toFixed(3)} ms | 2 workers ${workers.ms.toFixed(3)} ms`);
+    log(`small${idle ? " after idle" : ""}: ${c.name}: one thread ${one1.ms.toFixed(3)} ms | pool ${pool.ms.toFixed(3)} ms | 2 workers ${workers.ms.toFixed(3)} ms`);
   }
   await forced.close();
   await forcedWorkers.close();
@@ -183,9 +186,9 @@ async function main(): Promise<void> {
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
   }
-  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads):`, "",
-    `| shape | multiply-adds | one thread ms | pool (default) ms | × one thread | pool of ${THREADS} workers ms | × one thread |`, "|---|---:|---:|---:|---:|---:|---:|");
-  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.workers.toFixed(3)} | ${r.workersRatio.toFixed(2)}× |`);
+  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads), with the samples one after another, then each after an idle spell of ≥ 5 ms:`, "",
+    `| shape | multiply-adds | samples | one thread ms | pool (default) ms | × one thread | pool of ${THREADS} workers ms | × one thread |`, "|---|---:|---|---:|---:|---:|---:|---:|");
+  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.idle ? "after idle" : "one after another"} | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.workers.toFixed(3)} | ${r.workersRatio.toFixed(2)}× |`);
   const md = lines.join("\n");
   log("\n" + md);
   const dir = new URL("../../bench/results/", import.meta.url);

@@ -11,11 +11,12 @@
 // worker's doorbell in the pool's control block (pool-worker-core.ts), then by default
 // takes units itself, as onnxruntime-web's and XNNPACK's thread pools have the calling
 // thread do: on 2 cores that is one worker to wake instead of two and no third thread
-// to share the cores with. In four runs of `npm run bench:threads` on 2 cores, the two
-// measured the same within the noise on the large shapes (bert-512, gpt2-prefill,
-// long-4k; either was ahead by run), and the default was faster on mid-size calls
-// (bert-base's 12 heads × 128 tokens: 1.14-1.32× one thread, against 1.10-1.21× for two
-// workers with the calling thread waiting). Out of units, the calling thread waits for
+// to share the cores with. In `npm run bench:threads` on 2 cores, the two measured the
+// same within the noise on the large shapes (bert-512, gpt2-prefill, long-4k; either was
+// ahead by run). On mid-size calls one after another the default was faster (bert-base's
+// 12 heads × 128 tokens: 1.14-1.33× one thread in five runs, against 1.10-1.21× for two
+// workers); after an idle spell it could be slower (12 heads × 192 tokens: 0.99× against
+// 1.46×: the woken worker waited behind the busy calling thread for its core). Out of units, the calling thread waits for
 // the units still running (a short spin, then Atomics.waitAsync), then closes the call
 // (CTL_GATE): it waits only for workers that entered it, never for one whose core had
 // not woken up by the time the work ran out. A call too small to share

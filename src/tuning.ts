@@ -12,12 +12,14 @@ export interface Tuning {
   /**
    * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
    * on the calling thread alone: below it, waking a worker costs more than it saves.
-   * `npm run bench:threads` ("small calls") measures both sides. In four runs on 2 cores
-   * here, with the calling thread taking units beside one worker (the pool's default),
-   * 6.3M multiply-adds (12 heads × 64 tokens × 64) ran 0.93-1.11× as fast shared as on
-   * one thread, 14.2M (96 tokens) 0.97-1.21×, 25.2M (bert-base, 128 tokens) 1.14-1.32×:
-   * they break even near 10M. (Two workers with the calling thread waiting: 0.57-0.89×,
-   * 0.90-1.14×, 1.10-1.21×; that pool broke even near 25M.)
+   * `npm run bench:threads` ("small calls") measures both sides. With the calling thread
+   * taking units beside one worker (the pool's default), 2 cores here, samples one after
+   * another (five runs): 6.3M multiply-adds (12 heads × 64 tokens × 64) ran 0.93-1.11× as
+   * fast shared as on one thread, 14.2M (96 tokens) 0.97-1.21×, 25.2M (bert-base, 128
+   * tokens) 1.14-1.33×: they break even near 10M. Each after an idle spell (one run):
+   * 0.89×, 0.94×, 1.15×, and 0.99× at 56.6M (the woken worker waited for its core), so
+   * there the break-even is nearer 20M. (Two workers with the calling thread waiting,
+   * one after another: 0.57-0.89×, 0.90-1.14×, 1.10-1.21×.)
    */
   poolMinMacs: number;
 }
