@@ -37,14 +37,14 @@ const log = (s: string) => process.stdout.write(s + "\n");
 type Pkg = typeof import("../src/index.js");
 const pkg = () => import(new URL("../../dist/index.js", import.meta.url).href) as Promise<Pkg>;
 
-// The pool as created by default (the calling thread takes units beside THREADS - 1
-// workers), and with useCallingThread: false (THREADS workers, the calling thread free
-// while they run). The targets are read from the default.
+// The pool as created by default (THREADS workers, the calling thread free while they
+// run), and with useCallingThread: true (the calling thread takes units beside
+// THREADS - 1 workers). The targets are read from the default.
 const poolPeer = (useCallingThread: boolean): Peer => ({
-  id: useCallingThread ? "ours-pool" : "ours-pool-workers",
+  id: useCallingThread ? "ours-pool-caller" : "ours-pool",
   label: useCallingThread
-    ? `wasm-attention pool (${THREADS} threads: the calling thread + ${THREADS - 1} worker)`
-    : `wasm-attention pool (${THREADS} workers, useCallingThread: false)`,
+    ? `wasm-attention pool (useCallingThread: the calling thread + ${THREADS - 1} worker)`
+    : `wasm-attention pool (${THREADS} threads: ${THREADS} workers)`,
   kind: "ours",
   async prepare({ c, q, k, v }) {
     const { createAttentionPool } = await pkg();
@@ -75,7 +75,7 @@ const ortWeb2 = ortPeer({
   },
 });
 
-const peers: Peer[] = [oursPeer("simd"), poolPeer(true), poolPeer(false), ortWeb2];
+const peers: Peer[] = [oursPeer("simd"), poolPeer(false), poolPeer(true), ortWeb2];
 const CASES = ["bert-512", "gpt2-prefill", "long-4k"];
 
 // Two passes over the same contenders. "per call": a sample is one call, the contenders
@@ -130,10 +130,10 @@ async function main(): Promise<void> {
   const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
   const { createAttentionPool } = await pkg();
   setTuning({ poolMinMacs: 0 });
-  type Small = { name: string; macs: number; idle: boolean; single: number; pool: number; poolRatio: number; workers: number; workersRatio: number };
+  type Small = { name: string; macs: number; idle: boolean; single: number; pool: number; poolRatio: number; caller: number; callerRatio: number };
   const small: Small[] = [];
   const forced = await createAttentionPool({ threads: THREADS });
-  const forcedWorkers = await createAttentionPool({ threads: THREADS, useCallingThread: false });
+  const forcedCaller = await createAttentionPool({ threads: THREADS, useCallingThread: true });
   for (const idle of [false, true]) for (const [H, L] of [[12, 64], [12, 96], [12, 128], [12, 192]] as const) {
     const c: AttentionCase = { name: `${H} heads × ${L} tokens × 64`, B: 1, Hq: H, Hkv: H, Lq: L, Lkv: L, Dk: 64, Dv: 64, layout: "4d" };
     const x = makeInputs(c);
@@ -142,17 +142,17 @@ async function main(): Promise<void> {
     const t = await timeContenders([
       { id: "single", prepared: single },
       { id: "pool", prepared: { run: async () => (await forced.attention(x.q, x.k, x.v)).data } },
-      { id: "workers", prepared: { run: async () => (await forcedWorkers.attention(x.q, x.k, x.v)).data } },
+      { id: "caller", prepared: { run: async () => (await forcedCaller.attention(x.q, x.k, x.v)).data } },
     ], { ...harness, settle: idle });
-    const [one1, pool, workers] = ["single", "pool", "workers"].map((id) => t.get(id)!) as [Timing, Timing, Timing];
+    const [one1, pool, caller] = ["single", "pool", "caller"].map((id) => t.get(id)!) as [Timing, Timing, Timing];
     small.push({
       name: c.name, macs: H * L * L * 128, idle, single: one1.ms,
-      pool: pool.ms, poolRatio: pairedRatio(one1, pool), workers: workers.ms, workersRatio: pairedRatio(one1, workers),
+      pool: pool.ms, poolRatio: pairedRatio(one1, pool), caller: caller.ms, callerRatio: pairedRatio(one1, caller),
     });
-    log(`small${idle ? " after idle" : ""}: ${c.name}: one thread ${one1.ms.toFixed(3)} ms | pool ${pool.ms.toFixed(3)} ms | 2 workers ${workers.ms.toFixed(3)} ms`);
+    log(`small${idle ? " after idle" : ""}: ${c.name}: one thread ${one1.ms.toFixed(3)} ms | pool ${pool.ms.toFixed(3)} ms | with the calling thread ${caller.ms.toFixed(3)} ms`);
   }
   await forced.close();
-  await forcedWorkers.close();
+  await forcedCaller.close();
   setTuning(DEFAULT_TUNING);
 
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
@@ -187,8 +187,8 @@ async function main(): Promise<void> {
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
   }
   lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads), with the samples one after another, then each after an idle spell of ≥ 5 ms:`, "",
-    `| shape | multiply-adds | samples | one thread ms | pool (default) ms | × one thread | pool of ${THREADS} workers ms | × one thread |`, "|---|---:|---|---:|---:|---:|---:|---:|");
-  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.idle ? "after idle" : "one after another"} | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.workers.toFixed(3)} | ${r.workersRatio.toFixed(2)}× |`);
+    `| shape | multiply-adds | samples | one thread ms | pool (default) ms | × one thread | pool, useCallingThread, ms | × one thread |`, "|---|---:|---|---:|---:|---:|---:|---:|");
+  for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.idle ? "after idle" : "one after another"} | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.caller.toFixed(3)} | ${r.callerRatio.toFixed(2)}× |`);
   const md = lines.join("\n");
   log("\n" + md);
   const dir = new URL("../../bench/results/", import.meta.url);

@@ -8,18 +8,20 @@
 // memory; each thread takes the next unit with an atomic add until none are left, so a
 // thread whose core is slower (a busy neighbour on a shared host) simply takes fewer.
 // Each thread has its own parameter block and scratch. The calling thread rings each
-// worker's doorbell in the pool's control block (pool-worker-core.ts), then by default
-// takes units itself, as onnxruntime-web's and XNNPACK's thread pools have the calling
-// thread do: on 2 cores that is one worker to wake instead of two and no third thread
-// to share the cores with. In `npm run bench:threads` on 2 cores, the two measured the
-// same within the noise on the large shapes (bert-512, gpt2-prefill, long-4k; either was
-// ahead by run). On mid-size calls one after another the default was faster (bert-base's
-// 12 heads × 128 tokens: 1.14-1.33× one thread in five runs, against 1.10-1.21× for two
-// workers); after an idle spell it could be slower (12 heads × 192 tokens: 0.99× against
-// 1.46×: the woken worker waited behind the busy calling thread for its core). Out of units, the calling thread waits for
-// the units still running (a short spin, then Atomics.waitAsync), then closes the call
-// (CTL_GATE): it waits only for workers that entered it, never for one whose core had
-// not woken up by the time the work ran out. A call too small to share
+// worker's doorbell in the pool's control block (pool-worker-core.ts) and awaits the end
+// of the call (Atomics.waitAsync), its event loop free. With useCallingThread it takes
+// units itself after ringing, as onnxruntime-web's and XNNPACK's thread pools have the
+// calling thread do: on 2 cores that is one worker to wake instead of two. In
+// `npm run bench:threads` on 2 cores the two measured the same within the noise on the
+// large shapes (bert-512, gpt2-prefill, long-4k; either ahead by run). On mid-size calls
+// one after another the calling thread's help was faster (bert-base's 12 heads × 128
+// tokens: 1.14-1.33× one thread in five runs, against 1.10-1.21× for two workers), but
+// after an idle spell it was slower (12 heads × 192 tokens: 0.99× against 1.46×: the
+// woken worker waited behind the busy calling thread for its core), and it blocks the
+// calling thread: hence workers only, by default. Out of units, the calling thread waits
+// for the units still running (a short spin, then Atomics.waitAsync), then closes the
+// call (CTL_GATE): it waits only for workers that entered it, never for one whose core
+// had not woken up by the time the work ran out. A call too small to share
 // (tuning.poolMinMacs) runs on the calling thread alone, on the pool's own instance of
 // the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the
@@ -55,11 +57,12 @@ export interface AttentionPoolOptions {
   /** Threads that share each call (default: the number of cores, at least 1). */
   threads?: number;
   /**
-   * true (default): the calling thread is one of `threads` (the pool starts threads − 1
-   * workers) and computes its share of each call, as onnxruntime-web and XNNPACK's
-   * pthreadpool do; pool.attention() then holds the calling thread for about
-   * 1 / threads of the call before it returns its promise. false: `threads` workers do
-   * all of it and the calling thread stays free while they run.
+   * false (default): `threads` workers do all of each call, and the calling thread stays
+   * free while they run. true: the calling thread is one of `threads` (the pool starts
+   * threads − 1 workers) and computes its share of each call, as onnxruntime-web and
+   * XNNPACK's pthreadpool do; pool.attention() then holds the calling thread for about
+   * 1 / threads of the call before it returns its promise. Faster for mid-size calls
+   * that follow each other closely, slower for one after an idle spell (README).
    */
   useCallingThread?: boolean;
 }
@@ -103,7 +106,7 @@ export async function createPoolWith(host: PoolHost, options?: AttentionPoolOpti
   if (o.useCallingThread !== undefined && typeof o.useCallingThread !== "boolean") {
     throw new TypeError(`${fn}: useCallingThread must be a boolean, got ${describe(o.useCallingThread)}`);
   }
-  const joins = o.useCallingThread ?? true;
+  const joins = o.useCallingThread ?? false;
   const nWorkers = joins ? threads - 1 : threads;
   const why = host.unavailable();
   if (why !== null) {

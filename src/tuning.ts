@@ -11,20 +11,19 @@ export interface Tuning {
   decodeMaxRows: number;
   /**
    * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
-   * on the calling thread alone: below it, waking a worker costs more than it saves.
-   * `npm run bench:threads` ("small calls") measures both sides. With the calling thread
-   * taking units beside one worker (the pool's default), 2 cores here, samples one after
-   * another (five runs): 6.3M multiply-adds (12 heads × 64 tokens × 64) ran 0.93-1.11× as
-   * fast shared as on one thread, 14.2M (96 tokens) 0.97-1.21×, 25.2M (bert-base, 128
-   * tokens) 1.14-1.33×: they break even near 10M. Each after an idle spell (one run):
-   * 0.89×, 0.94×, 1.15×, and 0.99× at 56.6M (the woken worker waited for its core), so
-   * there the break-even is nearer 20M. (Two workers with the calling thread waiting,
-   * one after another: 0.57-0.89×, 0.90-1.14×, 1.10-1.21×.)
+   * on the calling thread alone: below it, waking the workers costs more than they save.
+   * `npm run bench:threads` ("small calls") measures both sides. With the pool's default
+   * (workers only), 2 cores here, samples one after another (five runs): 6.3M
+   * multiply-adds (12 heads × 64 tokens × 64) ran 0.57-0.89× as fast shared as on one
+   * thread, 14.2M (96 tokens) 0.90-1.14×, 25.2M (bert-base, 128 tokens) 1.10-1.21×;
+   * each after an idle spell (one run): 0.70×, 0.90×, 1.20×. They break even near 20M.
+   * (With useCallingThread, one after another: 0.93-1.11×, 0.97-1.21×, 1.14-1.33×; after
+   * an idle spell 0.89×, 0.94×, 1.15×.)
    */
   poolMinMacs: number;
 }
 
-export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4, poolMinMacs: 1e7 });
+export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({ blockQ: 32, blockK: 64, decodeMaxRows: 4, poolMinMacs: 2e7 });
 
 export const tuning: Tuning = { ...DEFAULT_TUNING };
 

@@ -1,5 +1,5 @@
 // createAttentionPool on Node worker_threads: every case of the shared list through a
-// 2-thread pool (the calling thread and a worker, then two workers) equals attention()
+// 2-thread pool (two workers, then the calling thread and a worker) equals attention()
 // on the simd build bit for bit (same kernels, same query blocks, each row computed by
 // exactly one thread), and so meets the same reference bounds; plus queueing, bad input,
 // options, close, small calls on the calling thread, the end of a call signalled by
@@ -18,11 +18,11 @@ import { benchCases, makeInputs, randomCases, sizeCases, suiteCases, tinyBlockCa
 
 const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 
-// Both ways of sharing a call: the calling thread taking units beside one worker (the
-// default), and two workers with the calling thread waiting.
+// Both ways of sharing a call: two workers with the calling thread waiting (the
+// default), and the calling thread taking units beside one worker.
 describe.each([
-  ["the calling thread and 1 worker", true, 1],
-  ["2 workers (useCallingThread: false)", false, 2],
+  ["2 workers (the default)", undefined, 2],
+  ["the calling thread and 1 worker (useCallingThread: true)", true, 1],
 ] as const)("attention pool (Node worker_threads, simd-threads build): %s", (_, useCallingThread, workers) => {
   let pool: AttentionPool;
   beforeAll(async () => {
@@ -164,7 +164,7 @@ describe("attention pool: options, close, fallback", () => {
   });
 
   test("one thread that is the calling thread: no workers, the same results", async () => {
-    const p = await createAttentionPool({ threads: 1 });
+    const p = await createAttentionPool({ threads: 1, useCallingThread: true });
     try {
       expect([p.threads, p.workers]).toEqual([1, 0]);
       setTuning({ poolMinMacs: 0 });
@@ -255,7 +255,7 @@ describe("attention pool: failing workers", () => {
   });
 
   test("a worker that dies during a call: that call and later ones reject", async () => {
-    // Workers only (the calling thread would otherwise finish the call without them):
+    // Workers only (a calling thread taking units would finish the call without them):
     // each dies once rung, its units never run.
     const p = await createPoolWith(hostWith(ringScript(`throw new Error("killed mid-call");`)), { threads: 2, useCallingThread: false });
     const x = makeInputs(sizeCases[3]!);
@@ -278,7 +278,7 @@ describe("attention pool: failing workers", () => {
     const script = body.includes("K.CTL_GATE") ? ringScript(body) : `
       const { parentPort } = require("node:worker_threads");
       parentPort.once("message", () => { parentPort.postMessage({ type: "ready" }); ${body} });`;
-    const p = await createPoolWith(hostWith(script), { threads: 2 });
+    const p = await createPoolWith(hostWith(script), { threads: 2, useCallingThread: true });
     try {
       for (const c of sizeCases.slice(0, 6)) {
         const x = makeInputs(c);

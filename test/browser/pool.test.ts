@@ -1,7 +1,7 @@
 // The worker pool in Chromium. In the chromium-isolated project (served with COOP/COEP,
 // vitest.config.ts) SharedArrayBuffer exists: the pool runs on 2 threads over one shared
-// memory (the page's thread and a Web Worker; then 2 Web Workers, with
-// useCallingThread: false) and every case equals attention() on the simd build bit for
+// memory (2 Web Workers; then the page's thread and a Web Worker, with
+// useCallingThread: true) and every case equals attention() on the simd build bit for
 // bit. In the plain chromium project the page is not isolated: the pool says so once and runs on the
 // calling thread, with the same results.
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -26,7 +26,7 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
   test(isolated ? "threads run, no warning" : "says so once, clearly, and uses the calling thread", () => {
     if (isolated) {
       expect(typeof SharedArrayBuffer).toBe("function");
-      expect([pool.threads, pool.workers]).toEqual([2, 1]);
+      expect([pool.threads, pool.workers]).toEqual([2, 2]);
       expect(warn).not.toHaveBeenCalled();
     } else {
       expect(pool.threads).toBe(0);
@@ -54,16 +54,16 @@ describe(isolated ? "pool in a cross-origin-isolated page: 2 Web Workers" : "poo
 });
 
 // Only where threads run (elsewhere this pool is the same fallback as above).
-if (isolated) describe("pool in a cross-origin-isolated page, useCallingThread: false: 2 Web Workers", () => {
+if (isolated) describe("pool in a cross-origin-isolated page, useCallingThread: true: the page's thread and a Web Worker", () => {
   let pool: AttentionPool;
   beforeAll(async () => {
     await init(undefined, { build: "simd" });
     setTuning({ poolMinMacs: 0 });
-    pool = await createAttentionPool({ threads: 2, useCallingThread: false });
+    pool = await createAttentionPool({ threads: 2, useCallingThread: true });
   });
   afterAll(() => { setTuning(DEFAULT_TUNING); return pool.close(); });
 
-  test("2 workers", () => expect([pool.threads, pool.workers]).toEqual([2, 2]));
+  test("1 worker", () => expect([pool.threads, pool.workers]).toEqual([2, 1]));
   test.each(suiteCases.map((c) => [c.name, c] as const))("%s: same as attention()", async (_, c) => {
     const x = makeInputs(c);
     const got = await pool.attention(x.q, x.k, x.v, x.options);
