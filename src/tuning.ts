@@ -17,7 +17,7 @@ export interface Tuning {
    * multiply-adds (12 heads × 64 tokens × 64) ran 0.57-0.89× as fast shared as on one
    * thread, 14.2M (96 tokens) 0.90-1.14×, 25.2M (bert-base, 128 tokens) 1.08-1.21×; each
    * after an idle spell (two runs): 0.70-0.71×, 0.90-0.93×, 1.20×. They break even near
-   * 20M. (With useCallingThread, one after another: 0.93-1.11×, 0.97-1.21×, 1.14-1.33×;
+   * 20M. (With useCallingThread, one after another: 0.86-1.11×, 0.97-1.21×, 1.14-1.33×;
    * after an idle spell 0.87-0.89×, 0.94-0.98×, 1.04-1.15×.)
    */
   poolMinMacs: number;
