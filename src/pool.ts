@@ -19,10 +19,10 @@
 // after an idle spell slower (1.04-1.15× against 1.20× in two runs; 12 heads × 192
 // tokens 0.99× against 1.46× in one of them: the woken worker waited behind the busy
 // calling thread for its core), and it blocks the calling thread: hence workers only,
-// by default. Out of units, the calling thread waits
-// for the units still running (a short spin, then Atomics.waitAsync), then closes the
-// call (CTL_GATE): it waits only for workers that entered it, never for one whose core
-// had not woken up by the time the work ran out. A call too small to share
+// by default. Either way the calling thread waits for the units still running (with
+// useCallingThread, once out of units: a short spin first), then closes the call
+// (CTL_GATE): it waits only for workers that entered it, never for one whose core had
+// not woken up by the time the work ran out. A call too small to share
 // (tuning.poolMinMacs) runs on the calling thread alone, on the pool's own instance of
 // the same module.
 // Where SharedArrayBuffer is missing (a page without COOP/COEP headers, workerd), the

@@ -289,7 +289,7 @@ describe("attention pool: failing workers", () => {
     }
   });
 
-  test("units that throw: the call rejects with the worker's message, and the pool keeps working", async () => {
+  test("units that throw: each call rejects with the worker's message (none hangs)", async () => {
     // The real runUnits (dist/) over kernels that throw, in the real worker's steps: enter
     // the call, run units (each throws, each counts), post the error, count failed and done.
     // Workers only, so that every unit meets a throwing kernel.
