@@ -3,9 +3,9 @@
 // on the simd build bit for bit (same kernels, same query blocks, each row computed by
 // exactly one thread), and so meets the same reference bounds; plus queueing, bad input,
 // options, close, small calls on the calling thread, the end of a call signalled by
-// message (no Atomics.waitAsync), workers that fail or take no units, and the
-// single-thread fallback. The shared-list cases are small, so they run with
-// poolMinMacs = 0: every call is shared.
+// message (no Atomics.waitAsync), bursts of calls with idle spells between, workers
+// that fail, take no units or never wake, and the single-thread fallback. The
+// shared-list cases are small, so they run with poolMinMacs = 0: every call is shared.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
@@ -82,6 +82,21 @@ describe.each([
     const xs = sizeCases.slice(0, 6).map((c) => makeInputs(c));
     const got = await Promise.all(xs.map((x) => pool.attention(x.q, x.k, x.v, x.options)));
     xs.forEach((x, i) => expect(same(got[i]!.data, attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data)).toBe(true));
+  });
+
+  // Bursts of calls with short idle spells between some: workers woken late, entering a
+  // call after its work ran out or the next call's (CTL_GATE).
+  test("many calls, in bursts and after idle spells: each gets its own answer", async () => {
+    const xs = [...sizeCases.slice(0, 6), ...randomCases(6, 43)].map((c) => {
+      const x = makeInputs(c);
+      return { x, want: attention(x.q, x.k, x.v, { ...x.options, out: undefined }).data };
+    });
+    for (let i = 0; i < 300; i++) {
+      const burst = i % 5 === 0 ? [xs[i % xs.length]!, xs[(i * 7 + 1) % xs.length]!, xs[(i * 5 + 2) % xs.length]!] : [xs[i % xs.length]!];
+      const got = await Promise.all(burst.map(({ x }) => pool.attention(x.q, x.k, x.v, x.options)));
+      burst.forEach((b, j) => expect(same(got[j]!.data, b.want), `call ${i}.${j}`).toBe(true));
+      if (i % 37 === 0) await new Promise((r) => setTimeout(r, 3));
+    }
   });
 
   test("bad input rejects with the same error attention() throws, and the pool keeps working", async () => {
