@@ -4,14 +4,15 @@
 // exactly one thread), and so meets the same reference bounds; plus queueing, bad input,
 // options, close, small calls on the calling thread, the end of a call signalled by
 // message (no Atomics.waitAsync), bursts of calls with idle spells between, workers
-// that fail, take no units or never wake, and the single-thread fallback. The
+// that fail, take no units, never wake or wake into the next call, and the single-thread
+// fallback. The
 // shared-list cases are small, so they run with poolMinMacs = 0: every call is shared.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
 import { Worker } from "node:worker_threads";
 import { createPoolWith, onCallingThread, units, type AttentionPool, type PoolHost, type PoolWorker } from "../src/pool.js";
-import { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_UNITS, CTL_WORKERS, type FromWorker } from "../src/pool-worker-core.js";
+import { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_UNITS, CTL_STOP, CTL_WORKERS, type FromWorker } from "../src/pool-worker-core.js";
 import { planAttention } from "../src/plan.js";
 import { setTuning, DEFAULT_TUNING, tuning } from "../src/tuning.js";
 import { benchCases, makeInputs, randomCases, sizeCases, suiteCases, tinyBlockCases, TINY_BLOCKS, type AttentionCase } from "./cases.js";
@@ -260,6 +261,67 @@ describe("attention pool: failing workers", () => {
     try {
       const x = makeInputs(sizeCases[3]!);
       expect(same((await p.attention(x.q, x.k, x.v)).data, attention(x.q, x.k, x.v).data)).toBe(true);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test("a worker that wakes late, in the next call, which did not ring it: it runs that call's units right", async () => {
+    // Two workers that follow the real worker's steps (the real runUnits), except: worker
+    // 0 sleeps 2 s after each ring; worker 1, rung for call A (8 units, done by the calling
+    // thread alone meanwhile), waits until call B (2 units) is open before it tries to
+    // enter. B rings only worker 0, so worker 1 runs one of B's units with the parameter
+    // block the pool wrote for it for B, not A's.
+    const core = new URL("../dist/pool-worker-core.js", import.meta.url).href;
+    const ran = new Int32Array(new SharedArrayBuffer(8)); // units each worker ran
+    const script = `
+      const { parentPort, workerData: K } = require("node:worker_threads");
+      parentPort.once("message", (m) => {
+        const k = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+        const ran = new Int32Array(K.ran);
+        const counted = { attentionFlash: (...a) => { Atomics.add(ran, m.index, 1); k.attentionFlash(...a); },
+                          attentionDecode: (...a) => { Atomics.add(ran, m.index, 1); k.attentionDecode(...a); } };
+        const ctl = new Int32Array(m.memory.buffer), c = m.control >> 2, bell = c + K.CTL_WORKERS + 2 * m.index;
+        const sleep = new Int32Array(new SharedArrayBuffer(4));
+        parentPort.postMessage({ type: "ready" });
+        import(${JSON.stringify(core)}).then(({ runUnits }) => {
+          for (let rung = 0, first = true; ;) {
+            Atomics.wait(ctl, bell, rung);
+            const now = Atomics.load(ctl, bell);
+            if (now === rung) continue;
+            rung = now;
+            if (Atomics.load(ctl, c + K.CTL_STOP) !== 0) return;
+            if (m.index === 0) Atomics.wait(sleep, 0, 0, 2000);
+            else if (first) while (!(Atomics.load(ctl, c + K.CTL_GATE) >= 0 && Atomics.load(ctl, c + K.CTL_COUNT) === 2));
+            first = false;
+            if (Atomics.add(ctl, c + K.CTL_GATE, 1) < 0) continue;
+            const i32 = new Int32Array(m.memory.buffer);
+            runUnits(counted, i32, i32[c + K.CTL_QUEUE], i32[c + K.CTL_COUNT], i32[c + K.CTL_DECODE] !== 0, i32[bell + 1], c + K.CTL_UNITS);
+            Atomics.add(ctl, c + K.CTL_DONE, 1); Atomics.notify(ctl, c + K.CTL_DONE);
+          }
+        });
+      });`;
+    const host: PoolHost = {
+      cores: 3, unavailable: () => null,
+      module: async () => WebAssembly.compile(await readFile(new URL("../build/simd-threads.wasm", import.meta.url))),
+      spawn(): PoolWorker {
+        const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_UNITS, CTL_STOP, CTL_WORKERS, ran: ran.buffer } });
+        return {
+          post: (m) => w.postMessage(m),
+          onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
+          busy: (on) => (on ? w.ref() : w.unref()),
+          terminate: () => w.terminate(),
+        };
+      },
+    };
+    const p = await createPoolWith(host, { threads: 3, useCallingThread: true });
+    try {
+      const a = makeInputs({ name: "A", B: 1, Hq: 4, Hkv: 4, Lq: 64, Lkv: 64, Dk: 8, Dv: 8, layout: "4d" });
+      const b = makeInputs({ name: "B", B: 1, Hq: 1, Hkv: 1, Lq: 64, Lkv: 1 << 16, Dk: 8, Dv: 8, layout: "4d" });
+      const gotA = p.attention(a.q, a.k, a.v), gotB = p.attention(b.q, b.k, b.v);
+      expect(same((await gotA).data, attention(a.q, a.k, a.v).data)).toBe(true);
+      expect(same((await gotB).data, attention(b.q, b.k, b.v).data)).toBe(true);
+      expect(Array.from(ran), "worker 1 ran a unit of call B").toEqual([0, 1]);
     } finally {
       await p.close();
     }
