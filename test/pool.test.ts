@@ -5,8 +5,8 @@
 // options, close, small calls on the calling thread, the end of a call signalled by
 // message (no Atomics.waitAsync), bursts of calls with idle spells between, workers
 // that fail, take no units, never wake or wake into the next call, and the single-thread
-// fallback. The
-// shared-list cases are small, so they run with poolMinMacs = 0: every call is shared.
+// fallback. The shared-list cases are small, so they run with poolMinMacs = 0: every
+// call is shared.
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { attention, createAttentionPool, init } from "../src/index.js";
