@@ -6,10 +6,10 @@
 // first starts, so the 1-thread peers of bench/run.ts and its 2-thread run cannot share a
 // process.
 //
-//   node --expose-gc dist-bench/bench/threads.js [--quick] [--no-readme]
+//   node --expose-gc dist-bench/bench/threads.js [--quick] [--no-readme] [--publish]
 //
 // Writes bench/results/threads.{json,md} and the table between the bench-threads markers
-// in README.md. `npm run bench` runs it after the main suite.
+// in README.md; --publish only rewrites the tables from the last run's threads.json. `npm run bench` runs it after the main suite.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type * as Ort from "onnxruntime-web";
 import { benchCases, makeInputs, type AttentionCase } from "../test/cases.js";
@@ -130,7 +130,6 @@ async function main(): Promise<void> {
   const { setTuning, DEFAULT_TUNING } = await import(new URL("../../dist/tuning.js", import.meta.url).href) as typeof import("../src/tuning.js");
   const { createAttentionPool } = await pkg();
   setTuning({ poolMinMacs: 0 });
-  type Small = { name: string; macs: number; idle: boolean; single: number; pool: number; poolRatio: number; caller: number; callerRatio: number };
   const small: Small[] = [];
   const forced = await createAttentionPool({ threads: THREADS });
   const forcedCaller = await createAttentionPool({ threads: THREADS, useCallingThread: true });
@@ -155,9 +154,30 @@ async function main(): Promise<void> {
   await forcedCaller.close();
   setTuning(DEFAULT_TUNING);
 
+  const result: Results = {
+    date: new Date().toISOString(), machine, threads: THREADS, seconds: (performance.now() - t0) / 1000,
+    poolMinMacs: DEFAULT_TUNING.poolMinMacs, cases: out, small,
+  };
+  const dir = new URL("../../bench/results/", import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL("threads.json", dir), JSON.stringify(result, null, 2));
+  publish(result);
+  process.exit(0); // onnxruntime-web's worker threads would keep the process alive
+}
+
+interface Small { name: string; macs: number; idle: boolean; single: number; pool: number; poolRatio: number; caller: number; callerRatio: number }
+interface Results {
+  date: string; machine: ReturnType<typeof machineInfo>; threads: number; seconds: number; poolMinMacs: number;
+  cases: CaseRow[]; small: Small[];
+}
+
+/** Writes bench/results/threads.md and the README table from a run's results. */
+function publish(result: Results): void {
+  const { machine, cases: out, small } = result;
+  const THREADS = result.threads;
   const one = (cr: CaseRow, id: string, pass: Pass) => cr.rows.find((r) => r.id === id && r.pass === pass);
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${((performance.now() - t0) / 1000).toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass: every contender took one sample in each round, and the figure is the median over the rounds of the ratio of the two samples (the ratio of the two ms medians is given for the targets too). "ms, middle half" spans the samples' 25th to 75th percentiles: how much the machine moved during the pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
+    `Measured ${result.date.slice(0, 10)} with \`npm run bench:threads\` (the threads part of \`npm run bench\`, ${result.seconds.toFixed(0)} s) on ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}. ms: median per call, end to end, interleaved samples: one call each in turn, then batches of calls back to back (≥ 150 ms), where a multi-threaded contender's threads are awake for all but the first call of a batch. × and vs compare rows of the same pass: every contender took one sample in each round, and the figure is the median over the rounds of the ratio of the two samples (the ratio of the two ms medians is given for the targets too). "ms, middle half" spans the samples' 25th to 75th percentiles: how much the machine moved during the pass. GFLOP/s counts 4·D flops per visible (query, key) pair.`,
     "",
     `| case | implementation | ms | ms, middle half | GFLOP/s | × one thread | vs onnxruntime-web ${THREADS}t | max abs err |`,
     "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -182,19 +202,16 @@ async function main(): Promise<void> {
     const target = (id: string, want: number, what: string) => {
       const a = ratio("call", id), b = ratio("stream", id);
       if (a === null) return `${what} did not run`;
-      return `${a.paired.toFixed(2)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.paired.toFixed(2)}×)`}, ratio of medians ${a.medians.toFixed(2)}×${b === null ? "" : ` (${b.medians.toFixed(2)}×)`}`;
+      return `${a.paired.toFixed(3)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.paired.toFixed(3)}×)`}, ratio of medians ${a.medians.toFixed(3)}×${b === null ? "" : ` (${b.medians.toFixed(3)}×)`}`;
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
   }
-  lines.push("", `Small calls (the pool runs calls under ${(DEFAULT_TUNING.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads), with the samples one after another, then each after an idle spell of ≥ 5 ms:`, "",
+  lines.push("", `Small calls (the pool runs calls under ${(result.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads), with the samples one after another, then each after an idle spell of ≥ 5 ms:`, "",
     `| shape | multiply-adds | samples | one thread ms | pool (default) ms | × one thread | pool, useCallingThread, ms | × one thread |`, "|---|---:|---|---:|---:|---:|---:|---:|");
   for (const r of small) lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(1)}M | ${r.idle ? "after idle" : "one after another"} | ${r.single.toFixed(3)} | ${r.pool.toFixed(3)} | ${r.poolRatio.toFixed(2)}× | ${r.caller.toFixed(3)} | ${r.callerRatio.toFixed(2)}× |`);
   const md = lines.join("\n");
   log("\n" + md);
-  const dir = new URL("../../bench/results/", import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL("threads.json", dir), JSON.stringify({ date: new Date().toISOString(), machine, threads: THREADS, cases: out, small }, null, 2));
-  writeFileSync(new URL("threads.md", dir), md + "\n");
+  writeFileSync(new URL("../../bench/results/threads.md", import.meta.url), md + "\n");
   if (readme) {
     const url = new URL("../../README.md", import.meta.url);
     const text = readFileSync(url, "utf8");
@@ -203,7 +220,11 @@ async function main(): Promise<void> {
     if (a >= 0 && b > a) writeFileSync(url, `${text.slice(0, a + A.length)}\n${md}\n${text.slice(b)}`);
     else log(`README.md has no ${A} … ${B} markers; table not inserted`);
   }
-  process.exit(0); // onnxruntime-web's worker threads would keep the process alive
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+if (process.argv.includes("--publish")) {
+  // Tables only, from the last run's bench/results/threads.json (after a change of format).
+  publish(JSON.parse(readFileSync(new URL("../../bench/results/threads.json", import.meta.url), "utf8")) as Results);
+} else {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}
