@@ -270,8 +270,10 @@ describe("attention pool: failing workers", () => {
     // Two workers that follow the real worker's steps (the real runUnits), except: worker
     // 0 sleeps 2 s after each ring; worker 1, rung for call A (8 units, done by the calling
     // thread alone meanwhile), waits until call B (2 units) is open before it tries to
-    // enter. B rings only worker 0, so worker 1 runs one of B's units with the parameter
-    // block the pool wrote for it for B, not A's.
+    // enter. B rings only worker 0, so worker 1 runs one of B's units (each takes tens of
+    // ms, and the calling thread takes one first) with the parameter block the pool wrote
+    // for it for B, not A's. On a loaded machine worker 1 may still come too late: then
+    // the pair of calls is tried again, up to 5 times.
     const core = new URL("../dist/pool-worker-core.js", import.meta.url).href;
     const ran = new Int32Array(new SharedArrayBuffer(8)); // units each worker ran
     const script = `
@@ -283,17 +285,22 @@ describe("attention pool: failing workers", () => {
                           attentionDecode: (...a) => { Atomics.add(ran, m.index, 1); k.attentionDecode(...a); } };
         const ctl = new Int32Array(m.memory.buffer), c = m.control >> 2, bell = c + K.CTL_WORKERS + 2 * m.index;
         const sleep = new Int32Array(new SharedArrayBuffer(4));
-        parentPort.postMessage({ type: "ready" });
         import(${JSON.stringify(core)}).then(({ runUnits }) => {
-          for (let rung = 0, first = true; ;) {
+          parentPort.postMessage({ type: "ready" });
+          for (let rung = 0; ;) {
             Atomics.wait(ctl, bell, rung);
             const now = Atomics.load(ctl, bell);
             if (now === rung) continue;
             rung = now;
             if (Atomics.load(ctl, c + K.CTL_STOP) !== 0) return;
             if (m.index === 0) Atomics.wait(sleep, 0, 0, 2000);
-            else if (first) while (!(Atomics.load(ctl, c + K.CTL_GATE) >= 0 && Atomics.load(ctl, c + K.CTL_COUNT) === 2));
-            first = false;
+            else {
+              const t = Date.now();
+              while (!(Atomics.load(ctl, c + K.CTL_GATE) >= 0 && Atomics.load(ctl, c + K.CTL_COUNT) === 2)) {
+                if (Atomics.load(ctl, c + K.CTL_STOP) !== 0 || Date.now() - t > 5000) break;
+              }
+            }
+            if (Atomics.load(ctl, c + K.CTL_STOP) !== 0) return;
             if (Atomics.add(ctl, c + K.CTL_GATE, 1) < 0) continue;
             const i32 = new Int32Array(m.memory.buffer);
             runUnits(counted, i32, i32[c + K.CTL_QUEUE], i32[c + K.CTL_COUNT], i32[c + K.CTL_DECODE] !== 0, i32[bell + 1], c + K.CTL_UNITS);
@@ -317,11 +324,14 @@ describe("attention pool: failing workers", () => {
     const p = await createPoolWith(host, { threads: 3, useCallingThread: true });
     try {
       const a = makeInputs({ name: "A", B: 1, Hq: 4, Hkv: 4, Lq: 64, Lkv: 64, Dk: 8, Dv: 8, layout: "4d" });
-      const b = makeInputs({ name: "B", B: 1, Hq: 1, Hkv: 1, Lq: 64, Lkv: 1 << 16, Dk: 8, Dv: 8, layout: "4d" });
-      const gotA = p.attention(a.q, a.k, a.v), gotB = p.attention(b.q, b.k, b.v);
-      expect(same((await gotA).data, attention(a.q, a.k, a.v).data)).toBe(true);
-      expect(same((await gotB).data, attention(b.q, b.k, b.v).data)).toBe(true);
-      expect(Array.from(ran), "worker 1 ran a unit of call B").toEqual([0, 1]);
+      const b = makeInputs({ name: "B", B: 1, Hq: 1, Hkv: 1, Lq: 64, Lkv: 1 << 19, Dk: 8, Dv: 8, layout: "4d" });
+      const wantA = attention(a.q, a.k, a.v).data, wantB = attention(b.q, b.k, b.v).data;
+      for (let attempt = 0; attempt < 5 && ran[1] === 0; attempt++) {
+        const gotA = p.attention(a.q, a.k, a.v), gotB = p.attention(b.q, b.k, b.v);
+        expect(same((await gotA).data, wantA)).toBe(true);
+        expect(same((await gotB).data, wantB)).toBe(true);
+      }
+      expect(ran[1], "worker 1 ran a unit of call B").toBeGreaterThan(0);
     } finally {
       await p.close();
     }
