@@ -15,11 +15,11 @@
 // `npm run bench:threads` on 2 cores the two measured the same within the noise on the
 // large shapes (bert-512, gpt2-prefill, long-4k; either ahead by run). On mid-size calls
 // one after another the calling thread's help was faster (bert-base's 12 heads × 128
-// tokens: 1.14-1.33× one thread in seven runs, against 1.08-1.21× for two workers), but
-// after an idle spell slower (1.04-1.15× against 1.20× in two runs; 12 heads × 192
-// tokens 0.99× against 1.46× in one of them: the woken worker waited behind the busy
-// calling thread for its core), and it blocks the calling thread: hence workers only,
-// by default. Either way the calling thread waits for the units still running (with
+// tokens: 1.14-1.40× one thread in eight runs, against 1.08-1.21× for two workers), but
+// after an idle spell slower (1.04-1.15× against 1.20-1.21× in three runs; 12 heads ×
+// 192 tokens 0.99-1.03× against 1.45-1.46× in two of them: the woken worker waited
+// behind the busy calling thread for its core), and it blocks the calling thread: hence
+// workers only, by default. Either way the calling thread waits for the units still running (with
 // useCallingThread, once out of units: a short spin first), then closes the call
 // (CTL_GATE): it waits only for workers that entered it, never for one whose core had
 // not woken up by the time the work ran out. A call too small to share

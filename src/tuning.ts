@@ -13,12 +13,12 @@ export interface Tuning {
    * The worker pool runs a call with fewer multiply-adds than this (B·Hq·Lq·Lkv·(Dk + Dv))
    * on the calling thread alone: below it, waking the workers costs more than they save.
    * `npm run bench:threads` ("small calls") measures both sides. With the pool's default
-   * (workers only), 2 cores here, samples one after another (seven runs): 6.3M
+   * (workers only), 2 cores here, samples one after another (eight runs): 6.3M
    * multiply-adds (12 heads × 64 tokens × 64) ran 0.57-0.89× as fast shared as on one
    * thread, 14.2M (96 tokens) 0.90-1.14×, 25.2M (bert-base, 128 tokens) 1.08-1.21×; each
-   * after an idle spell (two runs): 0.70-0.71×, 0.90-0.93×, 1.20×. They break even near
-   * 20M. (With useCallingThread, one after another: 0.86-1.11×, 0.97-1.21×, 1.14-1.33×;
-   * after an idle spell 0.87-0.89×, 0.94-0.98×, 1.04-1.15×.)
+   * after an idle spell (three runs): 0.67-0.71×, 0.90-0.93×, 1.20-1.21×. They break
+   * even near 20M. (With useCallingThread, one after another: 0.86-1.11×, 0.97-1.21×,
+   * 1.14-1.40×; after an idle spell 0.87-0.92×, 0.94-0.98×, 1.04-1.15×.)
    */
   poolMinMacs: number;
 }
