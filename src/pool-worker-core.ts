@@ -5,7 +5,7 @@
 // the pool's control block (Atomics.wait), and each ring is a call whose inputs are
 // already in memory; it takes units of work from that call's queue ((head, query range)
 // triples) until the queue is empty, counts itself done, and sleeps again. When the
-// calling thread joins the work (the pool's default), it takes units from the same queue.
+// calling thread joins the work (useCallingThread), it takes units from the same queue.
 //
 // Calls are signalled through shared memory (a futex wake each way, as pthreadpool
 // does), not by a message to each worker and one back. In the benchmark's harness this
