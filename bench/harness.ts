@@ -161,8 +161,9 @@ export async function timeContenders(
  * How many times faster `b` ran than `a`, round by round (a's sample / b's sample of
  * the same round), and the median of those ratios. On a shared machine whose speed drifts
  * over seconds, both samples of a round meet the same moment, so this ratio is less
- * sensitive to the drift than the ratio of the two medians (over twelve threads-bench
- * runs here, bert-512: 1.43-1.85× against 1.30-2.09×). Needs `paired` timings.
+ * sensitive to the drift than the ratio of the two medians (the pool with
+ * useCallingThread on bert-512, twelve threads-bench runs here: 1.43-1.85× against
+ * 1.30-2.09×). Needs `paired` timings.
  */
 export function pairedRatio(a: Pick<Timing, "perSample">, b: Pick<Timing, "perSample">): number {
   if (a.perSample.length !== b.perSample.length) throw new Error("pairedRatio: the timings were not taken in the same rounds (HarnessOptions.paired)");
