@@ -219,12 +219,14 @@ describe("attention pool: options, close, fallback", () => {
 // interface with another worker body): the pool reports it, names the cause, and does not
 // hang or go on with a broken worker.
 describe("attention pool: failing workers", () => {
-  const hostWith = (script: string): PoolHost => ({
+  // A host whose workers run `script`, with the control block's slots (and `data`) as workerData.
+  const hostWith = (script: string, data: object = {}): PoolHost => ({
     cores: 2,
     unavailable: () => null,
     module: async () => WebAssembly.compile(await readFile(new URL("../build/simd-threads.wasm", import.meta.url))),
     spawn(): PoolWorker {
-      const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_UNITS, CTL_WORKERS } });
+      const K = { CTL_DONE, CTL_FAILED, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_UNITS, CTL_STOP, CTL_WORKERS };
+      const w = new Worker(script, { eval: true, workerData: { ...K, ...data } });
       return {
         post: (m) => w.postMessage(m),
         onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
@@ -308,20 +310,7 @@ describe("attention pool: failing workers", () => {
           }
         });
       });`;
-    const host: PoolHost = {
-      cores: 3, unavailable: () => null,
-      module: async () => WebAssembly.compile(await readFile(new URL("../build/simd-threads.wasm", import.meta.url))),
-      spawn(): PoolWorker {
-        const w = new Worker(script, { eval: true, workerData: { CTL_DONE, CTL_GATE, CTL_QUEUE, CTL_COUNT, CTL_DECODE, CTL_UNITS, CTL_STOP, CTL_WORKERS, ran: ran.buffer } });
-        return {
-          post: (m) => w.postMessage(m),
-          onMessage: (f) => { w.on("message", (m: FromWorker) => f(m)); w.on("error", (e) => f({ type: "error", call: false, message: e.message })); },
-          busy: (on) => (on ? w.ref() : w.unref()),
-          terminate: () => w.terminate(),
-        };
-      },
-    };
-    const p = await createPoolWith(host, { threads: 3, useCallingThread: true });
+    const p = await createPoolWith(hostWith(script, { ran: ran.buffer }), { threads: 3, useCallingThread: true });
     try {
       const a = makeInputs({ name: "A", B: 1, Hq: 4, Hkv: 4, Lq: 64, Lkv: 64, Dk: 8, Dv: 8, layout: "4d" });
       const b = makeInputs({ name: "B", B: 1, Hq: 1, Hkv: 1, Lq: 64, Lkv: 1 << 19, Dk: 8, Dv: 8, layout: "4d" });
