@@ -26,6 +26,8 @@ export interface Timing {
   warmupCalls: number;
   /** The output of the last timed call. */
   output: Float32Array;
+  /** Per sample, in order: HarnessOptions.probe's value (empty without a probe). */
+  probed: number[];
 }
 
 export interface HarnessOptions {
@@ -58,6 +60,12 @@ export interface HarnessOptions {
    * 24 ms after the other contenders, in one run). Node only (process.cpuUsage).
    */
   settle?: boolean;
+  /**
+   * Read just before and just after each sample (outside its timing); the sample's value
+   * is after(before()), kept in Timing.probed. threads.ts uses it for the time this
+   * process's threads spent waiting for a core.
+   */
+  probe?: { before(): unknown; after(start: unknown): number };
 }
 
 /** Waits until this process is (nearly) idle: see HarnessOptions.settle. */
@@ -107,7 +115,7 @@ async function timeOnce(p: Prepared, calls: number, evictBytes?: number): Promis
 export async function timeContenders(
   contenders: Contender[], o: HarnessOptions, progress?: (msg: string) => void,
 ): Promise<Map<string, Timing>> {
-  interface State { c: Contender; est: number; calls: number; want: number; samples: number[]; warm: number; out: Float32Array }
+  interface State { c: Contender; est: number; calls: number; want: number; samples: number[]; probed: number[]; warm: number; out: Float32Array }
   const states: State[] = [];
   for (const c of contenders) {
     // Warm-up, which also estimates the time per call (median of the later warm-up calls:
@@ -129,7 +137,7 @@ export async function timeContenders(
     // Calls of 10 s and more get 3 samples (the scalar build on long-32k would otherwise take minutes).
     const min = last > 10_000 ? Math.min(3, o.minSamples) : o.minSamples;
     const want = Math.max(min, Math.min(o.maxSamples, Math.round(o.budgetMs / Math.max(last * calls, 1e-3))));
-    states.push({ c, est: last, calls, want, samples: [], warm: n, out });
+    states.push({ c, est: last, calls, want, samples: [], probed: [], warm: n, out });
     progress?.(`warm ${c.id}: ${n} calls, ${last.toFixed(3)} ms; ${want} samples of ${calls}`);
   }
   if (o.paired) {
@@ -141,7 +149,9 @@ export async function timeContenders(
       const s = states[(i + round) % states.length]!;
       if (s.samples.length >= s.want) continue;
       if (o.settle) await settle(250);
+      const p = o.probe?.before();
       const r = await timeOnce(s.c.prepared, s.calls, o.evictBytes);
+      if (o.probe) s.probed.push(o.probe.after(p));
       s.samples.push(r.ms);
       s.out = r.out;
     }
@@ -151,7 +161,7 @@ export async function timeContenders(
   for (const s of states) {
     res.set(s.c.id, {
       ms: median(s.samples), q1: quantile(s.samples, 0.25), q3: quantile(s.samples, 0.75),
-      samples: s.samples.length, perSample: s.samples, callsPerSample: s.calls, warmupCalls: s.warm, output: s.out,
+      samples: s.samples.length, perSample: s.samples, probed: s.probed, callsPerSample: s.calls, warmupCalls: s.warm, output: s.out,
     });
   }
   return res;

@@ -10,12 +10,13 @@
 //
 // Writes bench/results/threads.{json,md} and the table between the bench-threads markers
 // in README.md; --publish only rewrites the tables from the last run's threads.json. `npm run bench` runs it after the main suite.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import type * as Ort from "onnxruntime-web";
 import { benchCases, makeInputs, type AttentionCase } from "../test/cases.js";
 import { caseInputs, casePairs, maxAbsError, reference } from "./inputs.js";
 import { pairedRatio, timeContenders, type Contender, type HarnessOptions, type Timing } from "./harness.js";
 import { machineInfo } from "./machine.js";
+import { median } from "./stats.js";
 import { oursPeer } from "./peers/ours.js";
 import { ortPeer } from "./peers/onnxruntime.js";
 import type { Peer } from "./peers/types.js";
@@ -31,6 +32,37 @@ const harness: HarnessOptions = quick
   ? { budgetMs: 1500, minSamples: 5, maxSamples: 60, warmupCalls: 3, warmupMs: 300, sampleMs: 2, paired: true, settle: true }
   : { budgetMs: 4000, minSamples: 9, maxSamples: 200, warmupCalls: 5, warmupMs: 600, sampleMs: 2, paired: true, settle: true };
 const log = (s: string) => process.stdout.write(s + "\n");
+
+/**
+ * Run-queue wait (Linux): per thread of this process, the time it was ready to run but
+ * waited for a core (the second field of /proc/self/task/<tid>/schedstat, ns).
+ */
+function runQueueWaits(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try { m.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[1])); } catch { /* the thread ended */ }
+  }
+  return m;
+}
+
+/**
+ * The harness probe behind the "waited for a core" table: ms that this process's threads
+ * together spent waiting for a core during a sample (threads started during the sample
+ * count from zero, ended ones drop out). Off where schedstat is missing.
+ */
+const coreWait: HarnessOptions["probe"] = existsSync("/proc/self/task") && runQueueWaits().size > 0
+  ? {
+    before: runQueueWaits,
+    after(start) {
+      const a = start as Map<string, number>;
+      let ns = 0;
+      for (const [tid, w] of runQueueWaits()) ns += w - (a.get(tid) ?? 0);
+      return ns / 1e6;
+    },
+  }
+  : undefined;
+/** A per-call sample whose threads waited at least this long (ms) for a core counts as having waited. */
+const WAITED_MS = 1;
 
 // The pool from the package as built (dist/): its workers and the simd-threads build are
 // found beside that module, as in an installed package.
@@ -84,12 +116,12 @@ const CASES = ["bert-512", "gpt2-prefill", "long-4k"];
 // calls lasting at least 150 ms, as in a service working through a stream of requests,
 // so only a batch's first call starts cold. The targets are read from the per-call pass.
 const PASSES = [
-  { key: "call", suffix: "", options: harness },
+  { key: "call", suffix: "", options: { ...harness, probe: coreWait } },
   { key: "stream", suffix: ", calls back to back", options: { ...harness, sampleMs: 150 } },
 ] as const;
 type Pass = (typeof PASSES)[number]["key"];
 
-interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; q1: number; q3: number; perSample: number[] }
+interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; q1: number; q3: number; perSample: number[]; probed?: number[] }
 interface CaseRow { name: string; rows: Row[]; skipped: { id: string; reason: string }[] }
 
 async function main(): Promise<void> {
@@ -114,7 +146,7 @@ async function main(): Promise<void> {
       for (const ct of contenders) {
         const t = timings.get(ct.id)!;
         const err = maxAbsError(c, t.output, ref, undefined);
-        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound, q1: t.q1, q3: t.q3, perSample: t.perSample });
+        rows.push({ id: ct.id, pass: pass.key, label: ct.peer.label + pass.suffix, ms: t.ms, samples: t.samples, callsPerSample: t.callsPerSample, maxAbsError: err, ok: err <= ref.bound, q1: t.q1, q3: t.q3, perSample: t.perSample, probed: t.probed });
       }
       log(`${name} (${pass.key}): ${rows.filter((r) => r.pass === pass.key).map((r) => `${r.id} ${r.ms.toFixed(2)} ms`).join(" | ")}${skipped.length ? ` | skipped ${skipped.map((x) => `${x.id} (${x.reason})`).join(", ")}` : ""}`);
     }
@@ -205,6 +237,15 @@ function publish(result: Results): void {
       return `${a.paired.toFixed(3)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.paired.toFixed(3)}×)`}, ratio of medians ${a.medians.toFixed(3)}×${b === null ? "" : ` (${b.medians.toFixed(3)}×)`}`;
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
+  }
+  const waited = out.flatMap((cr) => cr.rows.filter((r) => r.pass === "call" && r.probed?.length === r.samples).map((r) => ({ cr, r })));
+  if (waited.length) {
+    lines.push("", `Waiting for a core, per-call pass: samples in which this process's threads together spent ≥ ${WAITED_MS} ms ready to run but waiting for a core (Linux schedstat), and the median ms of those samples and of the others. On this 2-vCPU VM a thread woken while the other vCPU is halted is mostly queued behind a running one until the scheduler's next tick (4 ms at HZ=250) moves it (bench/README.md).`, "",
+      "| case | implementation | samples that waited | ms, those | ms, the others |", "|---|---|---:|---:|---:|");
+    for (const { cr, r } of waited) {
+      const hit = r.perSample.filter((_, i) => r.probed![i]! >= WAITED_MS), rest = r.perSample.filter((_, i) => r.probed![i]! < WAITED_MS);
+      lines.push(`| ${cr.name} | ${r.label} | ${hit.length} of ${r.samples} | ${hit.length ? median(hit).toFixed(2) : "—"} | ${rest.length ? median(rest).toFixed(2) : "—"} |`);
+    }
   }
   lines.push("", `Small calls (the pool runs calls under ${(result.poolMinMacs / 1e6).toFixed(0)} million multiply-adds, B·Hq·Lq·Lkv·(Dk + Dv), on the calling thread alone; here both kinds of pool are made to share them between their ${THREADS} threads), with the samples one after another, then each after an idle spell of ≥ 5 ms:`, "",
     `| shape | multiply-adds | samples | one thread ms | pool (default) ms | × one thread | pool, useCallingThread, ms | × one thread |`, "|---|---:|---|---:|---:|---:|---:|---:|");
