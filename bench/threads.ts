@@ -15,6 +15,7 @@ import type * as Ort from "onnxruntime-web";
 import { benchCases, makeInputs, type AttentionCase } from "../test/cases.js";
 import { caseInputs, casePairs, maxAbsError, reference } from "./inputs.js";
 import { pairedRatio, timeContenders, type Contender, type HarnessOptions, type Timing } from "./harness.js";
+import { ceiling, coreSpeeds, PROBE_SHAPE } from "./cores.js";
 import { machineInfo } from "./machine.js";
 import { median } from "./stats.js";
 import { oursPeer } from "./peers/ours.js";
@@ -122,7 +123,8 @@ const PASSES = [
 type Pass = (typeof PASSES)[number]["key"];
 
 interface Row { id: string; pass: Pass; label: string; ms: number; samples: number; callsPerSample: number; maxAbsError: number | null; ok: boolean | null; q1: number; q3: number; perSample: number[]; probed?: number[] }
-interface CaseRow { name: string; rows: Row[]; skipped: { id: string; reason: string }[] }
+/** cores: coreSpeeds() just before the case's passes and just after (ms per probe call, per core). */
+interface CaseRow { name: string; rows: Row[]; skipped: { id: string; reason: string }[]; cores?: { before: number[]; after: number[] } }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
       else contenders.push({ id: peer.id, prepared: p, peer });
     }
     const rows: Row[] = [];
+    const before = coreSpeeds();
     for (const pass of PASSES) {
       const timings = await timeContenders(contenders, pass.options);
       for (const ct of contenders) {
@@ -151,7 +154,9 @@ async function main(): Promise<void> {
       log(`${name} (${pass.key}): ${rows.filter((r) => r.pass === pass.key).map((r) => `${r.id} ${r.ms.toFixed(2)} ms`).join(" | ")}${skipped.length ? ` | skipped ${skipped.map((x) => `${x.id} (${x.reason})`).join(", ")}` : ""}`);
     }
     for (const ct of contenders) await ct.prepared.dispose?.();
-    out.push({ name, rows, skipped });
+    const after = coreSpeeds();
+    out.push({ name, rows, skipped, ...(before && after ? { cores: { before, after } } : {}) });
+    if (before && after) log(`${name}: cores, ms per probe call, before ${before.map((x) => x.toFixed(2)).join(" / ")}, after ${after.map((x) => x.toFixed(2)).join(" / ")}`);
   }
 
   // Calls around the pool's poolMinMacs threshold (src/tuning.ts): one thread against both
@@ -234,9 +239,20 @@ function publish(result: Results): void {
     const target = (id: string, want: number, what: string) => {
       const a = ratio("call", id), b = ratio("stream", id);
       if (a === null) return `${what} did not run`;
-      return `${a.paired.toFixed(3)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${b.paired.toFixed(3)}×)`}, ratio of medians ${a.medians.toFixed(3)}×${b === null ? "" : ` (${b.medians.toFixed(3)}×)`}`;
+      // Cut, not rounded, to 3 decimals: 1.7996 is "1.799× ✗", not "1.800× ✗".
+      const d = (x: number) => (Math.floor(x * 1000) / 1000).toFixed(3);
+      return `${d(a.paired)}× ${what} ${a.paired >= want ? "✓" : "✗"}${b === null ? "" : ` (${d(b.paired)}×)`}, ratio of medians ${d(a.medians)}×${b === null ? "" : ` (${d(b.medians)}×)`}`;
     };
     lines.push(`- ${cr.name}: ${target("ours-simd", 1.8, "one thread")}; ${target("ort-web-2", 1.5, `onnxruntime-web ${THREADS} threads`)}`);
+  }
+  const checked = out.filter((cr) => cr.cores);
+  if (checked.length) {
+    lines.push("", `How fast each core was (attention() on ${PROBE_SHAPE} in a process pinned to one core at a time with taskset, median ms per call; just before each case and just after), and the most ${THREADS} threads could then gain over one thread on the fastest core (the sum of the cores' speeds over the fastest's; 2 for equal cores):`, "");
+    for (const cr of checked) {
+      const { before, after } = cr.cores!;
+      const f = (ms: number[]) => ms.map((x, i) => `core ${i} ${x.toFixed(2)}`).join(", ");
+      lines.push(`- ${cr.name}: before ${f(before)} (at most ${ceiling(before).toFixed(2)}×); after ${f(after)} (at most ${ceiling(after).toFixed(2)}×)`);
+    }
   }
   const waited = out.flatMap((cr) => cr.rows.filter((r) => r.pass === "call" && r.probed?.length === r.samples).map((r) => ({ cr, r })));
   if (waited.length) {
