@@ -25,11 +25,12 @@ console.log(ms[ms.length >> 1]);
 `;
 
 /**
- * Per core, the median ms per call of the probe pinned to that core; null where cores
- * cannot be pinned (not Linux, no taskset) or a probe failed.
+ * Per core, the median ms per call of the probe pinned to that core (about a second per
+ * core); null where cores cannot be pinned (not Linux, no taskset), a probe failed, or
+ * there are more than `maxCores` cores.
  */
-export function coreSpeeds(): number[] | null {
-  if (process.platform !== "linux") return null;
+export function coreSpeeds(maxCores = 16): number[] | null {
+  if (process.platform !== "linux" || cpus().length > maxCores) return null;
   const script = probe(new URL("../../dist/index.js", import.meta.url).href);
   const ms: number[] = [];
   for (let c = 0; c < cpus().length; c++) {
@@ -42,10 +43,10 @@ export function coreSpeeds(): number[] | null {
 }
 
 /**
- * The most that all cores together can do over one thread on the fastest: the sum of
- * the cores' speeds (1 / ms) over the fastest's. 2 for two equal cores.
+ * The most that `threads` threads can do over one thread on the fastest core: the sum of
+ * the `threads` fastest cores' speeds (1 / ms) over the fastest's; 2 for two equal cores.
  */
-export function ceiling(ms: readonly number[]): number {
-  const fastest = Math.min(...ms);
-  return ms.reduce((s, x) => s + fastest / x, 0);
+export function ceiling(ms: readonly number[], threads: number): number {
+  const fast = [...ms].sort((a, b) => a - b).slice(0, threads);
+  return fast.reduce((s, x) => s + fast[0]! / x, 0);
 }

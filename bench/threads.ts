@@ -247,11 +247,11 @@ function publish(result: Results): void {
   }
   const checked = out.filter((cr) => cr.cores);
   if (checked.length) {
-    lines.push("", `How fast each core was (attention() on ${PROBE_SHAPE} in a process pinned to one core at a time with taskset, median ms per call; just before each case and just after), and the most ${THREADS} threads could then gain over one thread on the fastest core (the sum of the cores' speeds over the fastest's; 2 for equal cores):`, "");
+    lines.push("", `How fast each core was (attention() on ${PROBE_SHAPE} in a process pinned to one core at a time with taskset, median ms per call; just before each case and just after), and the most ${THREADS} threads could then gain over one thread on the fastest core (the sum of the ${THREADS} fastest cores' speeds over the fastest's; ${THREADS} for equal cores):`, "");
     for (const cr of checked) {
       const { before, after } = cr.cores!;
       const f = (ms: number[]) => ms.map((x, i) => `core ${i} ${x.toFixed(2)}`).join(", ");
-      lines.push(`- ${cr.name}: before ${f(before)} (at most ${ceiling(before).toFixed(2)}×); after ${f(after)} (at most ${ceiling(after).toFixed(2)}×)`);
+      lines.push(`- ${cr.name}: before ${f(before)} (at most ${ceiling(before, THREADS).toFixed(2)}×); after ${f(after)} (at most ${ceiling(after, THREADS).toFixed(2)}×)`);
     }
   }
   const waited = out.flatMap((cr) => cr.rows.filter((r) => r.pass === "call" && r.probed?.length === r.samples).map((r) => ({ cr, r })));
