@@ -23,7 +23,7 @@ const host: PoolHost = {
 };
 
 /**
- * A pool of threads (default: one per core, the calling thread one of them; see
+ * A pool of threads (default: one worker per core, the calling thread left free; see
  * AttentionPoolOptions) sharing one wasm memory through worker_threads;
  * `pool.attention(q, k, v, options)` resolves to what attention() returns.
  */
